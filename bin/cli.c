@@ -1,0 +1,459 @@
+/*
+ * cli.c -- helpers shared by the pf-* tools.
+ */
+#include "cli.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <punktfunk/punktfunk.h>
+
+const char *cli_prog = "pf";
+
+void cli_init(const char *prog) { cli_prog = prog; }
+
+void cli_error(const char *fmt, ...) {
+  va_list ap;
+
+  fprintf(stderr, "%s: ", cli_prog);
+  va_start(ap, fmt);
+  vfprintf(stderr, fmt, ap);
+  va_end(ap);
+  fputc('\n', stderr);
+}
+
+void cli_print_version(void) {
+  printf("%s (punktfunk) %s\n", cli_prog, pf_version());
+}
+
+static int parse_digits(const char *str, uint64_t *out, const char **end) {
+  uint64_t v = 0;
+  const char *p = str;
+
+  if (!p || *p < '0' || *p > '9')
+    return -1;
+  for (; *p >= '0' && *p <= '9'; p++) {
+    if (v > (UINT64_MAX - (uint64_t)(*p - '0')) / 10)
+      return -1;
+    v = v * 10 + (uint64_t)(*p - '0');
+  }
+  *out = v;
+  *end = p;
+  return 0;
+}
+
+int cli_parse_u64(const char *str, uint64_t min, uint64_t max,
+                  const char *what, uint64_t *out) {
+  uint64_t v;
+  const char *end;
+
+  if (parse_digits(str, &v, &end) != 0 || *end != '\0' || v < min ||
+      v > max) {
+    cli_error("invalid %s '%s': expected an integer in %llu..%llu", what,
+              str ? str : "", (unsigned long long)min,
+              (unsigned long long)max);
+    return -1;
+  }
+  *out = v;
+  return 0;
+}
+
+int cli_parse_u32(const char *str, uint32_t min, uint32_t max,
+                  const char *what, uint32_t *out) {
+  uint64_t v;
+
+  if (cli_parse_u64(str, min, max, what, &v) != 0)
+    return -1;
+  *out = (uint32_t)v;
+  return 0;
+}
+
+int cli_parse_size(const char *str, uint64_t min, uint64_t max,
+                   const char *what, uint64_t *out) {
+  uint64_t v, mul = 1;
+  const char *end;
+
+  if (parse_digits(str, &v, &end) != 0)
+    goto bad;
+  switch (*end) {
+  case '\0':
+    break;
+  case 'K':
+  case 'k':
+    mul = 1024;
+    end++;
+    break;
+  case 'M':
+    mul = 1024 * 1024;
+    end++;
+    break;
+  case 'G':
+    mul = 1024ull * 1024 * 1024;
+    end++;
+    break;
+  default:
+    goto bad;
+  }
+  if (*end != '\0' || v > UINT64_MAX / mul)
+    goto bad;
+  v *= mul;
+  if (v < min || v > max)
+    goto bad;
+  *out = v;
+  return 0;
+bad:
+  cli_error("invalid %s '%s': expected a size in %llu..%llu (suffix K, M, G "
+            "allowed)",
+            what, str ? str : "", (unsigned long long)min,
+            (unsigned long long)max);
+  return -1;
+}
+
+int cli_parse_list(const char *str, uint32_t max, const char *what,
+                   uint32_t *out, size_t cap) {
+  size_t n = 0;
+  const char *p = str;
+  uint64_t v;
+  const char *end;
+
+  if (!p || !*p)
+    goto bad;
+  for (;;) {
+    if (parse_digits(p, &v, &end) != 0 || v > max || n >= cap)
+      goto bad;
+    out[n++] = (uint32_t)v;
+    if (*end == '\0')
+      break;
+    if (*end != ',')
+      goto bad;
+    p = end + 1;
+  }
+  return (int)n;
+bad:
+  cli_error("invalid %s '%s': expected a comma-separated list of integers "
+            "in 0..%u",
+            what, str ? str : "", max);
+  return -1;
+}
+
+int cli_refuse_tty(int fd, const char *what) {
+  if (isatty(fd)) {
+    cli_error("refusing to write %s to a terminal; redirect it to a file or "
+              "pipe",
+              what);
+    return -1;
+  }
+  return 0;
+}
+
+ssize_t cli_read_full(int fd, void *buf, size_t len) {
+  size_t got = 0;
+
+  while (got < len) {
+    ssize_t n = read(fd, (char *)buf + got, len - got);
+    if (n < 0) {
+      if (errno == EINTR)
+        continue;
+      return -1;
+    }
+    if (n == 0)
+      break;
+    got += (size_t)n;
+  }
+  return (ssize_t)got;
+}
+
+int cli_write_all(int fd, const void *buf, size_t len) {
+  const char *p = buf;
+
+  while (len > 0) {
+    ssize_t n = write(fd, p, len);
+    if (n < 0) {
+      if (errno == EINTR)
+        continue;
+      return -1;
+    }
+    p += n;
+    len -= (size_t)n;
+  }
+  return 0;
+}
+
+/* ---------------------------------------------- pf-send / pf-recv helpers */
+
+int cli_parse_rate(const char *str, const char *what, uint64_t *bps) {
+  uint64_t v, mul = 1;
+  const char *end;
+
+  if (parse_digits(str, &v, &end) != 0)
+    goto bad;
+  switch (*end) {
+  case '\0':
+    break;
+  case 'k':
+  case 'K':
+    mul = 1000;
+    end++;
+    break;
+  case 'M':
+  case 'm':
+    mul = 1000000;
+    end++;
+    break;
+  case 'G':
+  case 'g':
+    mul = 1000000000;
+    end++;
+    break;
+  default:
+    goto bad;
+  }
+  if (*end != '\0' || v > UINT64_MAX / mul || v * mul > 1000000000000ull)
+    goto bad;
+  *bps = v * mul;
+  return 0;
+bad:
+  cli_error("invalid %s '%s': expected bits per second up to 1000G (suffix "
+            "k, M, G allowed; 0 = unlimited)",
+            what, str ? str : "");
+  return -1;
+}
+
+int cli_parse_seconds(const char *str, double max_s, const char *what,
+                      uint64_t *ns) {
+  const char *p = str;
+  double v = 0, scale = 0.1;
+
+  if (!p || *p < '0' || *p > '9')
+    goto bad;
+  for (; *p >= '0' && *p <= '9'; p++)
+    v = v * 10 + (*p - '0');
+  if (*p == '.') {
+    p++;
+    if (*p < '0' || *p > '9')
+      goto bad;
+    for (; *p >= '0' && *p <= '9'; p++, scale /= 10)
+      v += (*p - '0') * scale;
+  }
+  if (*p != '\0' || v > max_s)
+    goto bad;
+  *ns = (uint64_t)(v * 1e9 + 0.5);
+  return 0;
+bad:
+  cli_error("invalid %s '%s': expected seconds in 0..%g", what,
+            str ? str : "", max_s);
+  return -1;
+}
+
+int cli_parse_aead(const char *str, uint32_t *aead) {
+  if (strcmp(str, "aes128gcm") == 0 || strcmp(str, "aes-128-gcm") == 0) {
+    *aead = PF_AEAD_AES128GCM;
+    return 0;
+  }
+  if (strcmp(str, "chacha20poly1305") == 0) {
+    *aead = PF_AEAD_CHACHA20POLY1305;
+    return 0;
+  }
+  cli_error("invalid aead '%s': expected aes128gcm or chacha20poly1305", str);
+  return -1;
+}
+
+const char *cli_aead_name(uint32_t aead) {
+  switch (aead) {
+  case PF_AEAD_AES128GCM:
+    return "aes128gcm";
+  case PF_AEAD_CHACHA20POLY1305:
+    return "chacha20poly1305";
+  default:
+    return "none";
+  }
+}
+
+void cli_wipe(void *p, size_t len) {
+  volatile uint8_t *v = p;
+
+  while (len--)
+    *v++ = 0;
+}
+
+static void hex_encode(char *out, const uint8_t *in, size_t n) {
+  static const char hx[] = "0123456789abcdef";
+  size_t i;
+
+  for (i = 0; i < n; i++) {
+    out[2 * i] = hx[in[i] >> 4];
+    out[2 * i + 1] = hx[in[i] & 15];
+  }
+  out[2 * n] = '\0';
+}
+
+static int hex_val(int c) {
+  if (c >= '0' && c <= '9')
+    return c - '0';
+  if (c >= 'a' && c <= 'f')
+    return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F')
+    return c - 'A' + 10;
+  return -1;
+}
+
+/* Decodes exactly |n| bytes of hex from |s| (NUL-terminated). */
+static int hex_decode(uint8_t *out, const char *s, size_t n) {
+  size_t i;
+
+  if (strlen(s) != 2 * n)
+    return -1;
+  for (i = 0; i < n; i++) {
+    int hi = hex_val(s[2 * i]), lo = hex_val(s[2 * i + 1]);
+    if (hi < 0 || lo < 0)
+      return -1;
+    out[i] = (uint8_t)(hi << 4 | lo);
+  }
+  return 0;
+}
+
+static uint32_t aead_key_len(uint32_t aead) {
+  return aead == PF_AEAD_CHACHA20POLY1305 ? PF_AEAD_CHACHA20POLY1305_KEYBYTES
+                                          : PF_AEAD_AES128GCM_KEYBYTES;
+}
+
+int cli_key_generate(const char *path, uint32_t aead) {
+  struct cli_key k;
+  char line[160], hk[65], hs[9];
+  size_t got = 0;
+  int fd, n, rv = -1;
+
+  memset(&k, 0, sizeof(k));
+  k.key_len = aead_key_len(aead);
+  {
+    uint8_t rnd[36];
+    size_t need = k.key_len + 4;
+    while (got < need) {
+      ssize_t r = getrandom(rnd + got, need - got, 0);
+      if (r < 0) {
+        if (errno == EINTR)
+          continue;
+        cli_error("cannot get random bytes: %s", strerror(errno));
+        cli_wipe(rnd, sizeof(rnd));
+        return -1;
+      }
+      got += (size_t)r;
+    }
+    memcpy(k.key, rnd, k.key_len);
+    memcpy(k.salt, rnd + k.key_len, 4);
+    cli_wipe(rnd, sizeof(rnd));
+  }
+  hex_encode(hk, k.key, k.key_len);
+  hex_encode(hs, k.salt, 4);
+  n = snprintf(line, sizeof(line), "%s %s %s %s\n", CLI_KEY_MAGIC,
+               cli_aead_name(aead), hk, hs);
+  fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    cli_error("cannot create key file '%s': %s", path, strerror(errno));
+    goto out;
+  }
+  if (cli_write_all(fd, line, (size_t)n) != 0 || fsync(fd) != 0) {
+    cli_error("cannot write key file '%s': %s", path, strerror(errno));
+    close(fd);
+    unlink(path);
+    goto out;
+  }
+  if (close(fd) != 0) {
+    cli_error("cannot write key file '%s': %s", path, strerror(errno));
+    unlink(path);
+    goto out;
+  }
+  rv = 0;
+out:
+  cli_wipe(&k, sizeof(k));
+  cli_wipe(line, sizeof(line));
+  cli_wipe(hk, sizeof(hk));
+  return rv;
+}
+
+int cli_key_read(const char *path, struct cli_key *k) {
+  char buf[256], *f[5], *save = NULL, *p;
+  struct stat st;
+  ssize_t n;
+  int fd, nf = 0, rv = -1;
+
+  memset(k, 0, sizeof(*k));
+  fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    cli_error("cannot open key file '%s': %s", path, strerror(errno));
+    return -1;
+  }
+  if (fstat(fd, &st) == 0 && (st.st_mode & (S_IRWXG | S_IRWXO)))
+    cli_error("warning: key file '%s' is accessible by group or others "
+              "(mode %03o); chmod 600 it",
+              path, (unsigned)(st.st_mode & 0777));
+  n = cli_read_full(fd, buf, sizeof(buf) - 1);
+  close(fd);
+  if (n < 0) {
+    cli_error("cannot read key file '%s': %s", path, strerror(errno));
+    return -1;
+  }
+  buf[n] = '\0';
+  for (p = strtok_r(buf, " \t\r\n", &save); p && nf < 5;
+       p = strtok_r(NULL, " \t\r\n", &save))
+    f[nf++] = p;
+  if (nf != 4 || strcmp(f[0], CLI_KEY_MAGIC) != 0) {
+    cli_error("key file '%s' is not a %s key file (expected one line '%s "
+              "AEAD HEXKEY HEXSALT')",
+              path, CLI_KEY_MAGIC, CLI_KEY_MAGIC);
+    goto out;
+  }
+  if (strcmp(f[1], "aes128gcm") == 0)
+    k->aead = PF_AEAD_AES128GCM;
+  else if (strcmp(f[1], "chacha20poly1305") == 0)
+    k->aead = PF_AEAD_CHACHA20POLY1305;
+  else {
+    cli_error("key file '%s': unknown aead '%s'", path, f[1]);
+    goto out;
+  }
+  k->key_len = aead_key_len(k->aead);
+  if (hex_decode(k->key, f[2], k->key_len) != 0 ||
+      hex_decode(k->salt, f[3], 4) != 0) {
+    cli_error("key file '%s': bad key or salt (expected %u and 4 bytes of "
+              "hex)",
+              path, k->key_len);
+    goto out;
+  }
+  rv = 0;
+out:
+  cli_wipe(buf, sizeof(buf));
+  if (rv != 0)
+    cli_wipe(k, sizeof(*k));
+  return rv;
+}
+
+static void log_to_stderr(int level, const char *msg, void *user_data) {
+  (void)user_data;
+  cli_error("%s%s", level <= PF_LOG_WARN ? "warning: " : "", msg);
+}
+
+void cli_log_to_stderr(int max_level) {
+  pf_log_set_callback(log_to_stderr, max_level, NULL);
+}
+
+double cli_wallclock(void) {
+  struct timespec ts;
+
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+void cli_format_rate(double bps, char *buf, size_t len) {
+  if (bps >= 1e9)
+    snprintf(buf, len, "%.2f Gbit/s", bps / 1e9);
+  else if (bps >= 1e6)
+    snprintf(buf, len, "%.1f Mbit/s", bps / 1e6);
+  else
+    snprintf(buf, len, "%.1f kbit/s", bps / 1e3);
+}

@@ -1,0 +1,128 @@
+/*
+ * cli.h -- helpers shared by the pf-* tools (argument parsing, messages,
+ * whole-buffer I/O).  Not part of the library: no API or ABI promise.
+ */
+#ifndef PF_CLI_H
+#define PF_CLI_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+/* Exit statuses every tool shares (each man page lists them). */
+#define CLI_EXIT_OK 0
+#define CLI_EXIT_FAIL 1
+#define CLI_EXIT_USAGE 2
+
+/* The tool's name, e.g. "pf-fec", set once by cli_init(). */
+extern const char *cli_prog;
+
+void cli_init(const char *prog);
+
+/* Prints "pf-x: message\n" to stderr. */
+#ifdef __GNUC__
+__attribute__((format(printf, 1, 2)))
+#endif
+void cli_error(const char *fmt, ...);
+
+/* Prints "pf-x (punktfunk) X.Y.Z" to stdout. */
+void cli_print_version(void);
+
+/*
+ * Strict number parsing: the first character must be a digit, the whole
+ * string must be consumed and the value must lie in [min, max].  On
+ * failure prints "pf-x: invalid <what> 'str': expected min..max" and
+ * returns -1.
+ */
+int cli_parse_u64(const char *str, uint64_t min, uint64_t max,
+                  const char *what, uint64_t *out);
+int cli_parse_u32(const char *str, uint32_t min, uint32_t max,
+                  const char *what, uint32_t *out);
+
+/*
+ * Like cli_parse_u64 but accepts a binary suffix K, M or G (KiB, MiB,
+ * GiB), e.g. "64K".
+ */
+int cli_parse_size(const char *str, uint64_t min, uint64_t max,
+                   const char *what, uint64_t *out);
+
+/*
+ * Parses a comma-separated list of integers in [0, max] into |out| (at
+ * most |cap| entries); returns the count or -1 after printing an error.
+ */
+int cli_parse_list(const char *str, uint32_t max, const char *what,
+                   uint32_t *out, size_t cap);
+
+/* Returns -1 (after an error message) when |fd| is a terminal. */
+int cli_refuse_tty(int fd, const char *what);
+
+/*
+ * Reads up to |len| bytes, retrying short reads and EINTR; returns the
+ * number read (short only at end of file) or -1 with errno set.
+ */
+ssize_t cli_read_full(int fd, void *buf, size_t len);
+
+/* Writes all |len| bytes; returns 0 or -1 with errno set. */
+int cli_write_all(int fd, const void *buf, size_t len);
+
+#endif /* PF_CLI_H */
+
+/* ---------------------------------------------- pf-send / pf-recv helpers */
+
+/*
+ * Parses a bit rate: decimal digits with an optional suffix k, M or G
+ * (10^3, 10^6, 10^9 bits/s; K and g are accepted too), e.g. "500M".
+ * "0" means unlimited.  Returns 0 or -1 after an error message.
+ */
+int cli_parse_rate(const char *str, const char *what, uint64_t *bps);
+
+/*
+ * Parses a duration in seconds with an optional fraction ("10", "0.25")
+ * in [0, max_s]; stores nanoseconds.  Returns 0 or -1 after an error.
+ */
+int cli_parse_seconds(const char *str, double max_s, const char *what,
+                      uint64_t *ns);
+
+/* A data-plane key file: "pf-key-v1 <aead> <hex key> <hex salt>\n". */
+#define CLI_KEY_MAGIC "pf-key-v1"
+struct cli_key {
+  uint32_t aead; /* PF_AEAD_AES128GCM or PF_AEAD_CHACHA20POLY1305 */
+  uint8_t key[32];
+  uint32_t key_len;
+  uint8_t salt[4];
+};
+
+/* Maps "aes128gcm" / "chacha20poly1305" to PF_AEAD_*; -1 after an
+ * error message. */
+int cli_parse_aead(const char *str, uint32_t *aead);
+const char *cli_aead_name(uint32_t aead);
+
+/*
+ * Writes a fresh key file (random key and salt from getrandom(2)) at
+ * |path|, created with mode 0600 and refusing to overwrite an existing
+ * file.  Returns 0 or -1 after an error message.
+ */
+int cli_key_generate(const char *path, uint32_t aead);
+
+/*
+ * Reads the key file at |path| into |k|; warns when the file is readable
+ * by group or others.  Returns 0 or -1 after an error message.
+ */
+int cli_key_read(const char *path, struct cli_key *k);
+
+/* Wipes |len| bytes so the compiler cannot drop it. */
+void cli_wipe(void *p, size_t len);
+
+/*
+ * Installs a pf_log callback printing "pf-x: message" to stderr for
+ * levels up to |max_level| (PF_LOG_WARN by default in the tools).
+ */
+void cli_log_to_stderr(int max_level);
+
+/* Current wall-clock time as seconds since the epoch (for JSON stats). */
+double cli_wallclock(void);
+
+/* Formats |bps| as "123.4 Mbit/s" into |buf|. */
+void cli_format_rate(double bps, char *buf, size_t len);
