@@ -1,21 +1,748 @@
-/* Placeholder until the GF(2^16) coder lands: creation reports UNSUPPORTED. */
+/*
+ * pf_fec16.c -- Leopard-RS erasure code over GF(2^16), byte-identical to
+ * reed-solomon-simd 3.x and to catid/leopard's GF(2^16) path.
+ *
+ * Algorithm (Lin, Han, Chung: additive FFT in the "novel polynomial
+ * basis"), see doc/internals/fec16.md.  Positions are indices of field
+ * elements in the Cantor basis.  Two layouts, chosen like rs-simd's
+ * DefaultRate:
+ *
+ *   high rate (more data than parity): chunk = NextPow2(m); parity at
+ *     positions [0, m), data at [chunk, chunk + k).
+ *     parity = FFT_0( XOR_c IFFT_{(c+1)chunk}(data chunk c) )
+ *   low rate: chunk = NextPow2(k); data at [0, k) (zero up to chunk),
+ *     parity chunk c at [(c+1)chunk, ...).
+ *     parity chunk c = FFT_{(c+1)chunk}( IFFT_0(data) )
+ *
+ * Decoding multiplies each received shard by the error locator evaluated
+ * at its position (obtained as a dyadic convolution of the erasure set
+ * with the log table, through two Walsh-Hadamard transforms), runs
+ * IFFT, formal derivative and FFT over the n = NextPow2(chunk + count)
+ * positions, and divides the erased data positions by the locator's
+ * derivative.  O(n log n) shard operations per call.
+ */
 #include "pf_fec16.h"
 
+#include <stdint.h>
+#include <string.h>
+
+#include "pf_cpu.h"
+#include "pf_fec16_kern.h"
+#include "pf_mem.h"
+
+#define MODULUS PF_GF16_MODULUS
+
+struct pf_fec16 {
+  const pf_mem *mem;
+  const pf_fec16_kern *kern;
+  uint32_t k, m;
+  int high;           /* high-rate layout */
+  uint32_t chunk;     /* NextPow2(m) (high) or NextPow2(k) (low) */
+  uint32_t n;         /* decoder transform size */
+  uint32_t data_pos;  /* position of data shard 0 */
+  uint32_t par_pos;   /* position of parity shard 0 */
+  uint32_t rows;      /* work rows needed by encode and decode */
+  uint8_t *work;      /* rows * stride bytes, 64-aligned */
+  size_t work_bytes;
+  uint16_t *lw;       /* n: scaled Walsh transform of log[0..n) */
+  uint16_t *loc;      /* n: erasure indicator, then log of the locator */
+  uint32_t *need;     /* n + 1: prefix counts of lost data positions */
+  uint8_t **src;      /* n: the received shard at each position */
+  uint16_t tail_log;  /* low rate: sum of log[x] for x in [n, 65536) */
+};
+
+static uint32_t next_pow2(uint32_t x) {
+  uint32_t p = 1;
+  while (p < x)
+    p <<= 1;
+  return p;
+}
+
+static unsigned mod65535(uint32_t x) {
+  x = (x & 0xffffu) + (x >> 16);
+  x = (x & 0xffffu) + (x >> 16);
+  return x == MODULUS ? 0 : x;
+}
+
+/* Walsh-Hadamard transform of |d[0..n)| modulo 65535 (values < 65535). */
+static void fwht(uint16_t *d, uint32_t n) {
+  uint32_t dist, i, j;
+  for (dist = 1; dist < n; dist <<= 1)
+    for (i = 0; i < n; i += 2 * dist)
+      for (j = i; j < i + dist; j++) {
+        unsigned a = d[j], b = d[j + dist];
+        d[j] = (uint16_t)mod65535(a + b);
+        d[j + dist] = (uint16_t)mod65535(a + MODULUS - b);
+      }
+}
+
+/* ---- row layout ------------------------------------------------------ */
+
+/* Bytes of one work row for a |len|-byte shard. */
+static size_t row_bytes(size_t len) { return (len + 63) & ~(size_t)63; }
+
+/*
+ * A shard whose size is not a multiple of 64 ends in a tail of t bytes:
+ * t/2 low bytes then t/2 high bytes, which sit in the row's last block as
+ * bytes [0, t/2) and [32, 32 + t/2) (rest zero).
+ */
+static void tail_in(uint8_t *blk, const uint8_t *src, size_t t) {
+  memset(blk, 0, 64);
+  memcpy(blk, src, t / 2);
+  memcpy(blk + 32, src + t / 2, t / 2);
+}
+
+static void tail_out(uint8_t *dst, const uint8_t *blk, size_t t) {
+  memcpy(dst, blk, t / 2);
+  memcpy(dst + t / 2, blk + 32, t / 2);
+}
+
+/* ---- transforms ------------------------------------------------------ */
+
+/*
+ * The work space is cut into column planes: plane j holds bytes
+ * [j * P, j * P + w) of every row, rows w bytes apart (P = PLANE_DEC or
+ * PLANE_ENC; the tail of a shard gets a 64-byte plane of its own).  All
+ * transforms act on each column independently, so a whole encode or
+ * decode runs plane by plane on a working set of rows * w bytes that
+ * stays in L2 where rows * st would not, and the rows of a plane being
+ * contiguous, one kernel call covers a whole group of butterflies that
+ * share their skew factors.
+ */
+#define PLANE_DEC 512u     /* decoder: n rows, often beyond L2 */
+#define PLANE_ENC 65536u   /* encoder: 2 chunks of rows, cache-friendly */
+
+typedef struct {
+  const pf_fec16_kern *K;
+  size_t stride; /* bytes per row in this plane (multiple of 64) */
+  /* IFFT input straight from the shards (NULL: rows already loaded):
+   * position p < src_n reads src[p] + src_off (NULL: zero), times
+   * exp(src_log[p]) when src_log is set; positions >= src_n are zero. */
+  const uint8_t *const *src;
+  const uint16_t *src_log;
+  size_t src_off;
+  uint32_t src_n;
+  uint32_t limit;        /* FFT outputs needed: rows < limit, or ... */
+  const uint32_t *need;  /* ... rows r with need[r+1] > need[r] */
+  uint8_t *acc;          /* IFFT: XOR the result into these rows */
+} xform;
+
+/* Gathers the input pointers of |cnt| rows at |pos| for the fused loads. */
+static void src_rows(const xform *x, uint32_t pos, unsigned cnt,
+                     const uint8_t **in, uint16_t *lg) {
+  unsigned j;
+  for (j = 0; j < cnt; j++) {
+    uint32_t p = pos + j;
+    in[j] = p < x->src_n && x->src[p] ? x->src[p] + x->src_off : NULL;
+    lg[j] = x->src_log && p < x->src_n ? x->src_log[p] : 0;
+  }
+}
+
+/* The radix-4 step on the 4 groups of |q| rows at |base|. */
+static void ifft_quad(const xform *x, uint8_t *base, uint32_t q, unsigned l01,
+                      unsigned l23, unsigned l02) {
+  size_t g = (size_t)q * x->stride;
+  uint8_t *r0 = base, *r1 = base + g, *r2 = r1 + g, *r3 = r2 + g;
+  const pf_fec16_kern *K = x->K;
+
+  if (l01 != MODULUS && l23 != MODULUS && l02 != MODULUS) {
+    K->ifft4(r0, r1, r2, r3, l01, l23, l02, g);
+    return;
+  }
+  /* skew factor 0: the butterfly reduces to the XOR */
+  if (l01 == MODULUS)
+    K->xor_rows(r1, r0, g);
+  else
+    K->ifft2(r0, r1, l01, g);
+  if (l23 == MODULUS)
+    K->xor_rows(r3, r2, g);
+  else
+    K->ifft2(r2, r3, l23, g);
+  if (l02 == MODULUS) {
+    K->xor_rows(r2, r0, 2 * g);
+  } else {
+    K->ifft2(r0, r2, l02, 2 * g);
+  }
+}
+
+static void fft_quad(const xform *x, uint8_t *base, uint32_t q, unsigned l01,
+                     unsigned l23, unsigned l02) {
+  size_t g = (size_t)q * x->stride;
+  uint8_t *r0 = base, *r1 = base + g, *r2 = r1 + g, *r3 = r2 + g;
+  const pf_fec16_kern *K = x->K;
+
+  if (l01 != MODULUS && l23 != MODULUS && l02 != MODULUS) {
+    K->fft4(r0, r1, r2, r3, l01, l23, l02, g);
+    return;
+  }
+  if (l02 == MODULUS)
+    K->xor_rows(r2, r0, 2 * g);
+  else
+    K->fft2(r0, r2, l02, 2 * g);
+  if (l01 == MODULUS)
+    K->xor_rows(r1, r0, g);
+  else
+    K->fft2(r0, r1, l01, g);
+  if (l23 == MODULUS)
+    K->xor_rows(r3, r2, g);
+  else
+    K->fft2(r2, r3, l23, g);
+}
+
+/*
+ * Inverse FFT of the |s| rows at |base| (s a power of two; |pos| is the
+ * position of row 0 relative to the sources), rows >= |t| being zero.
+ * The butterfly of layer distance d in the block starting at relative
+ * row r uses skew[sb + r + d - 1] (rs-simd's skew_delta = sb).  Layers
+ * run d = 1, 2, 4, ...: pairs of them fused (radix 4), depth first, the
+ * lowest one reading the shards when x->src is set.
+ */
+static void ifft_rec(const xform *x, uint8_t *base, uint32_t s, uint32_t t,
+                     uint32_t sb, uint32_t pos) {
+  const uint16_t *skew = pf_gf16_skew;
+  size_t st = x->stride;
+  uint32_t q, j;
+  const uint8_t *in[8];
+  uint16_t lg[8];
+
+  if (t == 0) {
+    if (x->src) /* rows never written: must read as zero */
+      memset(base, 0, (size_t)s * st);
+    return;
+  }
+  if (x->src && s == 8) {
+    uint16_t l8[7];
+    src_rows(x, pos, 8, in, lg);
+    for (j = 0; j < 4; j++)
+      l8[j] = skew[sb + 2 * j];
+    l8[4] = skew[sb + 1];
+    l8[5] = skew[sb + 5];
+    l8[6] = skew[sb + 3];
+    x->K->ifft8_in(base, st, in, x->src_log ? lg : NULL, l8, st);
+    return;
+  }
+  if (x->src && s <= 4) {
+    src_rows(x, pos, s, in, lg);
+    if (s == 1) {
+      if (!in[0])
+        memset(base, 0, st);
+      else if (x->src_log && lg[0])
+        x->K->mul(base, in[0], lg[0], st);
+      else
+        memcpy(base, in[0], st);
+    } else if (s == 2) {
+      x->K->ifft2_in(base, st, in, x->src_log ? lg : NULL, skew[sb], st);
+    } else {
+      x->K->ifft4_in(base, st, in, x->src_log ? lg : NULL, skew[sb],
+                     skew[sb + 2], skew[sb + 1], st);
+    }
+    return;
+  }
+  if (s == 1)
+    return;
+  if (s == 2) {
+    if (skew[sb] == MODULUS)
+      x->K->xor_rows(base + st, base, st);
+    else
+      x->K->ifft2(base, base + st, skew[sb], st);
+    return;
+  }
+  q = s / 4;
+  for (j = 0; j < 4; j++)
+    ifft_rec(x, base + (size_t)j * q * st, q,
+             t > j * q ? (t - j * q < q ? t - j * q : q) : 0, sb + j * q,
+             pos + j * q);
+  ifft_quad(x, base, q, skew[sb + q - 1], skew[sb + 3 * q - 1],
+            skew[sb + 2 * q - 1]);
+}
+
+/*
+ * ifft_rec() of a whole chunk whose result is XORed into x->acc: the
+ * last radix-4 step writes there directly when it can (no separate pass).
+ */
+static void ifft_acc(const xform *x, uint8_t *base, uint32_t s, uint32_t t,
+                     uint32_t sb) {
+  const uint16_t *skew = pf_gf16_skew;
+  size_t st = x->stride;
+  uint32_t q = s / 4, j;
+  unsigned l01, l23, l02;
+
+  l01 = skew[sb + q - 1];
+  l23 = skew[sb + 3 * q - 1];
+  l02 = skew[sb + 2 * q - 1];
+  if (s < 16 || l01 == MODULUS || l23 == MODULUS || l02 == MODULUS) {
+    ifft_rec(x, base, s, t, sb, 0);
+    x->K->xor_rows(x->acc, base, (size_t)s * st);
+    return;
+  }
+  for (j = 0; j < 4; j++)
+    ifft_rec(x, base + (size_t)j * q * st, q,
+             t > j * q ? (t - j * q < q ? t - j * q : q) : 0, sb + j * q,
+             j * q);
+  x->K->ifft4_acc(base, (size_t)q * st, x->acc, l01, l23, l02,
+                  (size_t)q * st);
+}
+
+static int fft_needed(const xform *x, uint32_t pos, uint32_t len) {
+  if (x->need)
+    return x->need[pos + len] != x->need[pos];
+  return pos < x->limit;
+}
+
+/* Forward FFT (layers d = s/2 down to 1), skipping unneeded outputs. */
+static void fft_rec(const xform *x, uint8_t *base, uint32_t s, uint32_t pos,
+                    uint32_t sb) {
+  const uint16_t *skew = pf_gf16_skew;
+  size_t st = x->stride;
+  uint32_t q, j;
+
+  if (s == 1)
+    return;
+  if (s == 2) {
+    if (skew[sb] == MODULUS)
+      x->K->xor_rows(base + st, base, st);
+    else
+      x->K->fft2(base, base + st, skew[sb], st);
+    return;
+  }
+  q = s / 4;
+  fft_quad(x, base, q, skew[sb + q - 1], skew[sb + 3 * q - 1],
+           skew[sb + 2 * q - 1]);
+  for (j = 0; j < 4; j++)
+    if (fft_needed(x, pos + j * q, q))
+      fft_rec(x, base + (size_t)j * q * st, q, pos + j * q, sb + j * q);
+}
+
+/*
+ * Formal derivative in the novel basis over |s| rows at |base|:
+ * row p ^= row (p | 2^t) for every bit t clear in p (original values).
+ * rs-simd's loop "for i in 1..n: rows [i - w, i) ^= rows [i, i + w),
+ * w = lowest bit of i" computes exactly that, and so does this recursion
+ * in the same order: D(L, U) = (D(L) ^ U, D(U)), taken DERIV_FUSE levels
+ * at a time (each of the 2^DERIV_FUSE sub-blocks j, after its own
+ * derivative, XORs in the original sub-blocks j | 2^t), down to 16-row
+ * blocks done in registers.  Each row is then read and written about
+ * once per DERIV_FUSE levels instead of once per level.
+ */
+#define DERIV_FUSE 4u
+#define DERIV_PIECE (4u * 1024u)
+
+static void deriv(const pf_fec16_kern *K, uint8_t *base, uint32_t s,
+                  size_t st) {
+  uint32_t i, j, t, g, q, kb;
+  size_t qb, o;
+
+  if (s < 16) {
+    for (i = 1; i < s; i++) {
+      uint32_t w = i & (0u - i);
+      K->xor_rows(base + (size_t)(i - w) * st, base + (size_t)i * st,
+                  (size_t)w * st);
+    }
+    return;
+  }
+  if (s == 16) {
+    K->deriv16(base, st, st);
+    return;
+  }
+  for (kb = 0; kb < DERIV_FUSE && (16u << (kb + 1)) <= s; kb++)
+    ;
+  g = 1u << kb;
+  q = s / g;
+  qb = (size_t)q * st;
+  for (j = 0; j < g; j++) {
+    uint8_t *dst = base + (size_t)j * qb;
+    deriv(K, dst, q, st);
+    for (o = 0; o < qb; o += DERIV_PIECE) {
+      size_t len = qb - o < DERIV_PIECE ? qb - o : DERIV_PIECE;
+      for (t = 0; t < kb; t++)
+        if (!(j & (1u << t)))
+          K->xor_rows(dst + o, base + (size_t)(j | (1u << t)) * qb + o, len);
+    }
+  }
+}
+
+/* ---- creation -------------------------------------------------------- */
+
+static const pf_fec16_kern *pick_kernel(int impl, int *err) {
+  uint32_t f = pf_cpu_features();
+
+  *err = 0;
+#ifdef PF_FEC16_HAVE_X86
+  switch (impl) {
+  case PF_FEC_IMPL_AUTO:
+    if ((f & PF_CPU_AVX512BW) && (f & PF_CPU_GFNI))
+      return &pf_fec16_kern_gfni;
+    if (f & PF_CPU_AVX512BW)
+      return &pf_fec16_kern_avx512;
+    if (f & PF_CPU_AVX2)
+      return &pf_fec16_kern_avx2;
+    if (f & PF_CPU_SSSE3)
+      return &pf_fec16_kern_ssse3;
+    return &pf_fec16_kern_ref;
+  case PF_FEC_IMPL_REF:
+    return &pf_fec16_kern_ref;
+  case PF_FEC_IMPL_SSSE3:
+    if (f & PF_CPU_SSSE3)
+      return &pf_fec16_kern_ssse3;
+    break;
+  case PF_FEC_IMPL_AVX2:
+    if (f & PF_CPU_AVX2)
+      return &pf_fec16_kern_avx2;
+    break;
+  case PF_FEC_IMPL_AVX512:
+    if (f & PF_CPU_AVX512BW)
+      return &pf_fec16_kern_avx512;
+    break;
+  case PF_FEC_IMPL_GFNI:
+    if ((f & PF_CPU_AVX512BW) && (f & PF_CPU_GFNI))
+      return &pf_fec16_kern_gfni;
+    break;
+  default:
+    break;
+  }
+#else
+  (void)f;
+  if (impl == PF_FEC_IMPL_AUTO || impl == PF_FEC_IMPL_REF)
+    return &pf_fec16_kern_ref;
+#endif
+  *err = impl >= 0 && impl <= (int)PF_FEC_IMPL_AVX512
+             ? PF_ERR_UNSUPPORTED
+             : PF_ERR_INVALID_ARGUMENT;
+  return NULL;
+}
+
+static int work_reserve(pf_fec16 *fec, size_t len) {
+  size_t need;
+  uint8_t *w;
+
+  if (len > SIZE_MAX / 2 || pf_mul_overflow(row_bytes(len), fec->rows, &need))
+    return PF_ERR_NOMEM;
+  if (need <= fec->work_bytes)
+    return 0;
+  w = pf_mem_aligned_alloc(fec->mem, 64, need);
+  if (!w)
+    return PF_ERR_NOMEM;
+  pf_mem_aligned_free(fec->mem, fec->work);
+  fec->work = w;
+  fec->work_bytes = need;
+  return 0;
+}
+
 int pf_fec16_new(pf_fec16 **pfec, uint32_t k, uint32_t m, size_t max_len,
-                uint32_t impl, const pf_mem *mem) {
-  (void)k; (void)m; (void)impl; (void)mem; (void)max_len;
+                 uint32_t impl, const pf_mem *mem) {
+  pf_fec16 *fec;
+  const pf_fec16_kern *K;
+  uint32_t kp, mp, n, enc_rows, i;
+  int rv;
+
   *pfec = NULL;
-  return PF_ERR_UNSUPPORTED;
+  if (k == 0 || m == 0 || k > PF_FEC16_MAX_SHARDS ||
+      m > PF_FEC16_MAX_SHARDS || k + m > PF_FEC16_MAX_SHARDS ||
+      (max_len & 1) != 0)
+    return PF_ERR_INVALID_ARGUMENT;
+  kp = next_pow2(k);
+  mp = next_pow2(m);
+  /* Positions must fit the field: NextPow2(min) + max <= 65536. */
+  if ((kp < mp ? kp : mp) + (k > m ? k : m) > PF_GF16_ORDER)
+    return PF_ERR_INVALID_ARGUMENT;
+
+  rv = pf_fec_impl_resolve(impl);
+  if (rv < 0)
+    return rv;
+  K = pick_kernel(rv, &rv);
+  if (!K)
+    return rv;
+
+  pf_fec16_tables_init();
+  if (K != &pf_fec16_kern_ref) {
+    if (K->name[0] == 'g')
+      (void)pf_fec16_gfni_table();
+    else
+      (void)pf_fec16_nib_table();
+  }
+
+  fec = pf_mem_calloc(mem, 1, sizeof(*fec));
+  if (!fec)
+    return PF_ERR_NOMEM;
+  fec->mem = mem;
+  fec->kern = K;
+  fec->k = k;
+  fec->m = m;
+  /* rs-simd DefaultRate: the "wrong" rate on purpose when pow2s tie. */
+  fec->high = kp > mp || (kp == mp && k <= m);
+  if (fec->high) {
+    fec->chunk = mp;
+    fec->par_pos = 0;
+    fec->data_pos = mp;
+    n = next_pow2(mp + k);
+    enc_rows = 2 * mp;
+  } else {
+    fec->chunk = kp;
+    fec->data_pos = 0;
+    fec->par_pos = kp;
+    n = next_pow2(kp + m);
+    enc_rows = 2 * kp;
+  }
+  fec->n = n;
+  fec->rows = n > enc_rows ? n : enc_rows;
+
+  fec->lw = pf_mem_malloc(mem, n * sizeof(uint16_t));
+  fec->loc = pf_mem_malloc(mem, n * sizeof(uint16_t));
+  fec->need = pf_mem_malloc(mem, (n + 1) * sizeof(uint32_t));
+  fec->src = pf_mem_malloc(mem, n * sizeof(*fec->src));
+  if (!fec->lw || !fec->loc || !fec->need || !fec->src) {
+    pf_fec16_del(fec);
+    return PF_ERR_NOMEM;
+  }
+
+  /*
+   * Dyadic convolution over [0, n) via Walsh transforms needs a 1/n
+   * factor; modulo 65535, 1/2^s = 2^(16-s), a 16-bit rotation.  Fold it
+   * into the transformed log table.
+   */
+  {
+    unsigned s = 0, rot;
+    uint32_t sum = 0;
+    while ((1u << s) < n)
+      s++;
+    rot = (16 - s) & 15;
+    fec->lw[0] = 0;
+    for (i = 1; i < n; i++)
+      fec->lw[i] = pf_gf16_log[i];
+    fwht(fec->lw, n);
+    for (i = 0; i < n; i++) {
+      unsigned v = fec->lw[i];
+      fec->lw[i] = (uint16_t)mod65535(((v << rot) | (v >> (16 - rot))) &
+                                      0xffffu);
+    }
+    /* Low rate: positions beyond the work are erased too (rs-simd). */
+    for (i = n; i < PF_GF16_ORDER; i++)
+      sum += pf_gf16_log[i];
+    fec->tail_log = (uint16_t)mod65535(sum);
+  }
+
+  if (max_len) {
+    rv = work_reserve(fec, max_len);
+    if (rv) {
+      pf_fec16_del(fec);
+      return rv;
+    }
+  }
+  *pfec = fec;
+  return 0;
 }
-void pf_fec16_del(pf_fec16 *fec) { (void)fec; }
+
+void pf_fec16_del(pf_fec16 *fec) {
+  if (!fec)
+    return;
+  pf_mem_aligned_free(fec->mem, fec->work);
+  pf_mem_free(fec->mem, fec->lw);
+  pf_mem_free(fec->mem, fec->loc);
+  pf_mem_free(fec->mem, fec->need);
+  pf_mem_free(fec->mem, fec->src);
+  pf_mem_free(fec->mem, fec);
+}
+
+const char *pf_fec16_impl_name(const pf_fec16 *fec) {
+  return fec ? fec->kern->name : "none";
+}
+
+/* ---- encoding -------------------------------------------------------- */
+
+/* Width of the plane starting at column |col| of a |len|-byte shard:
+ * up to |p| bytes of whole blocks, or the 64-byte block of the tail. */
+static size_t plane_width(size_t col, size_t len, size_t p) {
+  size_t full = len & ~(size_t)63;
+  if (col < full)
+    return full - col < p ? full - col : p;
+  return 64;
+}
+
 int pf_fec16_encode(pf_fec16 *fec, const uint8_t *const *data,
-                   uint8_t *const *parity, size_t len) {
-  (void)fec; (void)data; (void)parity; (void)len;
-  return PF_ERR_UNSUPPORTED;
+                    uint8_t *const *parity, size_t len) {
+  const pf_fec16_kern *K = fec->kern;
+  size_t st = row_bytes(len), full = len & ~(size_t)63, tl = len - full;
+  size_t col, w;
+  uint32_t chunk = fec->chunk, k = fec->k, m = fec->m, i, c;
+  xform x;
+  int rv;
+
+  rv = work_reserve(fec, len);
+  if (rv)
+    return rv;
+  memset(&x, 0, sizeof(x));
+  x.K = K;
+
+  for (col = 0; col < st; col += w) {
+    int tail = col >= full;
+    uint8_t *acc = fec->work + (size_t)2 * chunk * col, *tmp;
+
+    w = plane_width(col, len, PLANE_ENC);
+    tmp = acc + (size_t)chunk * w;
+    x.stride = w;
+    for (c = 0; c * chunk < k; c++) {
+      uint32_t base = c * chunk, cnt = k - base < chunk ? k - base : chunk;
+      uint32_t sb = fec->high ? (c + 1) * chunk : 0;
+      uint8_t *dst = c ? tmp : acc;
+
+      if (!tail) { /* the first IFFT layers read the data directly */
+        x.src = data + base;
+        x.src_off = col;
+        x.src_n = cnt;
+      } else { /* the tail, rearranged into a block first */
+        x.src = NULL;
+        for (i = 0; i < cnt; i++)
+          tail_in(dst + (size_t)i * 64, data[base + i] + full, tl);
+        memset(dst + (size_t)cnt * 64, 0, (size_t)(chunk - cnt) * 64);
+      }
+      if (c) {
+        x.acc = acc;
+        ifft_acc(&x, dst, chunk, cnt, sb);
+      } else {
+        ifft_rec(&x, dst, chunk, cnt, sb, 0);
+      }
+    }
+    x.src = NULL;
+
+    for (c = 0; c * chunk < m; c++) {
+      uint32_t cnt = m - c * chunk < chunk ? m - c * chunk : chunk;
+      /* high rate: one chunk.  Low rate: the last chunk may transform the
+       * IFFT result in place. */
+      uint8_t *dst = (c + 1) * chunk >= m ? acc : tmp;
+      if (dst != acc)
+        memcpy(dst, acc, (size_t)chunk * w);
+      x.limit = cnt;
+      fft_rec(&x, dst, chunk, 0, fec->high ? 0 : (c + 1) * chunk);
+      for (i = 0; i < cnt; i++) {
+        if (!tail)
+          memcpy(parity[c * chunk + i] + col, dst + (size_t)i * w, w);
+        else
+          tail_out(parity[c * chunk + i] + full, dst + (size_t)i * 64, tl);
+      }
+    }
+  }
+  return 0;
 }
+
+/* ---- decoding -------------------------------------------------------- */
+
+/*
+ * loc[i] <- log of the error locator (product over erased j != i of
+ * (i + j), in the Cantor-basis position numbering) for i in [0, n), given
+ * the 0/1 erasure indicator in loc.  Modulo 65535 this is the dyadic
+ * convolution of the indicator with log[] (log[0] taken as 0).
+ */
+static void locator(pf_fec16 *fec) {
+  uint16_t *e = fec->loc;
+  uint32_t n = fec->n, i;
+
+  fwht(e, n);
+  for (i = 0; i < n; i++)
+    e[i] = (uint16_t)((uint32_t)e[i] * fec->lw[i] % MODULUS);
+  fwht(e, n);
+  if (!fec->high)
+    for (i = 0; i < n; i++)
+      e[i] = (uint16_t)mod65535((uint32_t)e[i] + fec->tail_log);
+}
+
 int pf_fec16_decode(pf_fec16 *fec, uint8_t *const *shards,
-                   const uint8_t *present, size_t len) {
-  (void)fec; (void)shards; (void)present; (void)len;
-  return PF_ERR_UNSUPPORTED;
+                    const uint8_t *present, size_t len) {
+  const pf_fec16_kern *K = fec->kern;
+  size_t st = row_bytes(len), full = len & ~(size_t)63, tl = len - full;
+  uint32_t k = fec->k, m = fec->m, n = fec->n, i, lost = 0, have = 0;
+  uint32_t end, dp = fec->data_pos, pp = fec->par_pos;
+  uint8_t *w;
+  size_t col, wd;
+  xform x;
+  int rv;
+
+  for (i = 0; i < k; i++)
+    lost += !present[i];
+  for (i = 0; i < k + m; i++)
+    have += present[i] != 0;
+  if (lost == 0)
+    return 0;
+  if (have < k)
+    return PF_ERR_FEC_UNRECOVERABLE;
+  rv = work_reserve(fec, len);
+  if (rv)
+    return rv;
+  w = fec->work;
+
+  /* Erasure indicator over [0, n) and the received shard of each row. */
+  memset(fec->loc, 0, n * sizeof(uint16_t));
+  memset(fec->src, 0, n * sizeof(*fec->src));
+  for (i = 0; i < k; i++) {
+    fec->loc[dp + i] = !present[i];
+    fec->src[dp + i] = present[i] ? shards[i] : NULL;
+  }
+  for (i = 0; i < m; i++) {
+    fec->loc[pp + i] = !present[k + i];
+    fec->src[pp + i] = present[k + i] ? shards[k + i] : NULL;
+  }
+  if (fec->high) {
+    for (i = m; i < fec->chunk; i++)
+      fec->loc[i] = 1;
+    end = dp + k;
+  } else {
+    for (i = pp + m; i < n; i++)
+      fec->loc[i] = 1;
+    end = pp + m;
+  }
+  locator(fec);
+
+  fec->need[0] = 0;
+  for (i = 0; i < n; i++)
+    fec->need[i + 1] =
+        fec->need[i] + (i >= dp && i < dp + k && !present[i - dp]);
+
+  memset(&x, 0, sizeof(x));
+  x.K = K;
+  x.need = fec->need;
+  for (col = 0; col < st; col += wd) {
+    int tail = col >= full;
+    uint8_t *pb = w + (size_t)n * col;
+
+    wd = plane_width(col, len, PLANE_DEC);
+    x.stride = wd;
+    /* IFFT of (received shard x locator), erased rows zero. */
+    if (!tail) {
+      x.src = (const uint8_t *const *)fec->src;
+      x.src_log = fec->loc;
+      x.src_off = col;
+      x.src_n = end;
+    } else {
+      x.src = NULL;
+      for (i = 0; i < n; i++) {
+        uint8_t *blk = pb + (size_t)i * 64;
+        if (i < end && fec->src[i]) {
+          tail_in(blk, fec->src[i] + full, tl);
+          if (fec->loc[i])
+            K->mul(blk, blk, fec->loc[i], 64);
+        } else {
+          memset(blk, 0, 64);
+        }
+      }
+    }
+    ifft_rec(&x, pb, n, end, 0, 0);
+    x.src = NULL;
+    deriv(K, pb, n, wd);
+    if (fft_needed(&x, 0, n))
+      fft_rec(&x, pb, n, 0, 0);
+    /* Reveal: divide by the locator's derivative. */
+    for (i = 0; i < k; i++) {
+      uint8_t *row = pb + (size_t)(dp + i) * wd;
+      unsigned lm;
+      if (present[i])
+        continue;
+      lm = mod65535(MODULUS - fec->loc[dp + i]);
+      if (!tail) {
+        K->mul(shards[i] + col, row, lm, wd);
+      } else {
+        K->mul(row, row, lm, 64);
+        tail_out(shards[i] + full, row, tl);
+      }
+    }
+  }
+  return (int)lost;
 }
-const char *pf_fec16_impl_name(const pf_fec16 *fec) { (void)fec; return "none"; }

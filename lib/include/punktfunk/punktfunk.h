@@ -204,7 +204,9 @@ PF_EXTERN void pf_log_set_callback(pf_log_cb cb, int max_level,
  *              coder Moonlight uses.  k + m <= 255.  Any shard size >= 1.
  * PF_FEC_GF16  Leopard-RS over GF(2^16) (additive FFT), byte-identical to
  *              reed-solomon-simd and catid/leopard's GF(2^16) path.
- *              k + m <= 65535.  Shard sizes must be even.
+ *              k + m <= 65535, and, as in reed-solomon-simd,
+ *              NextPow2(min(k, m)) + max(k, m) <= 65536 (the transform
+ *              has 65536 points).  Shard sizes must be even.
  *
  * The values equal the punktfunk/1 header's fec_scheme byte.
  */
