@@ -63,3 +63,63 @@ setup_file() {
 
 # --- the original punktfunk C ABI (punktfunk_core.h, doc/compat-abi.md) ---
 
+@test "make install puts punktfunk_core.h in place and the library exports its functions" {
+  [ -n "$(find "$DEST" -path '*/include/punktfunk/punktfunk_core.h')" ]
+  run -0 nm -D --defined-only "$LIBDIR/libpunktfunk.so.1"
+  for s in punktfunk_abi_version punktfunk_session_new punktfunk_test_loopback_pair \
+    punktfunk_session_free punktfunk_host_submit_frame punktfunk_client_poll_frame \
+    punktfunk_get_stats; do
+    printf '%s\n' "$output" | awk '$2 == "T" {print $3}' | grep -qx "$s" ||
+      { echo "$s not exported"; return 1; }
+  done
+}
+
+@test "the original ABI harness passes against the installed shared library" {
+  # shellcheck disable=SC2046,SC2086
+  cc -std=c11 -Wall -Wextra -Werror $PF_SANCFLAGS -o "$BATS_TEST_TMPDIR/harness" \
+    "$PF_SRCDIR/tests/abi/harness.c" $(pkg-config --cflags --libs libpunktfunk)
+  run -0 env LD_LIBRARY_PATH="$LIBDIR" ldd "$BATS_TEST_TMPDIR/harness"
+  [[ "$output" == *"$LIBDIR/libpunktfunk.so.1"* ]]
+  for v in "" --encrypt --gf16 "--encrypt --gf16"; do
+    # shellcheck disable=SC2086
+    run -0 env LD_LIBRARY_PATH="$LIBDIR" "$BATS_TEST_TMPDIR/harness" $v
+    [[ "$output" == *"PASS: 4 frames round-tripped byte-exact through lossy loopback"* ]]
+  done
+}
+
+@test "the original ABI harness passes against the installed static library" {
+  # shellcheck disable=SC2046
+  libs="$(pkg-config --libs $(pkg-config --print-requires-private libpunktfunk | awk '{print $1}')) -lm -lpthread"
+  # shellcheck disable=SC2046,SC2086
+  cc -std=c11 -Wall -Wextra -Werror $PF_SANCFLAGS -o "$BATS_TEST_TMPDIR/harness-static" \
+    "$PF_SRCDIR/tests/abi/harness.c" $(pkg-config --cflags libpunktfunk) \
+    "$LIBDIR/libpunktfunk.a" $libs
+  run -0 ldd "$BATS_TEST_TMPDIR/harness-static"
+  [[ "$output" != *libpunktfunk* ]]
+  for v in "" --encrypt --gf16; do
+    # shellcheck disable=SC2086
+    run -0 "$BATS_TEST_TMPDIR/harness-static" $v
+    [[ "$output" == *"PASS: 4 frames round-tripped byte-exact through lossy loopback"* ]]
+  done
+}
+
+@test "a program including \"punktfunk_core.h\" the original way builds unchanged, as C99 and C++" {
+  inc=$(dirname "$(find "$DEST" -path '*/include/punktfunk/punktfunk_core.h' | head -n 1)")
+  # The original harness says #include "punktfunk_core.h" with -I on the
+  # header's own directory.
+  sed 's|#include <punktfunk/punktfunk_core.h>|#include "punktfunk_core.h"|' \
+    "$PF_SRCDIR/tests/abi/harness.c" >"$BATS_TEST_TMPDIR/orig.c"
+  grep -q '#include "punktfunk_core.h"' "$BATS_TEST_TMPDIR/orig.c"
+  # shellcheck disable=SC2046,SC2086
+  cc -std=c99 -pedantic -Wall -Wextra -Werror $PF_SANCFLAGS -I"$inc" \
+    -o "$BATS_TEST_TMPDIR/orig" "$BATS_TEST_TMPDIR/orig.c" \
+    $(pkg-config --libs libpunktfunk)
+  run -0 env LD_LIBRARY_PATH="$LIBDIR" "$BATS_TEST_TMPDIR/orig"
+  [[ "$output" == *"PASS: 4 frames"* ]]
+  if command -v c++ >/dev/null 2>&1; then
+    printf '#include "punktfunk_core.h"\nint main() { PunktfunkStatus s = PUNKTFUNK_STATUS_NO_FRAME; return s == -5 && sizeof(PunktfunkConfig) == 64 ? 0 : 1; }\n' \
+      >"$BATS_TEST_TMPDIR/cxx.cc"
+    c++ -std=c++11 -Wall -Wextra -Werror -I"$inc" -o "$BATS_TEST_TMPDIR/cxx" "$BATS_TEST_TMPDIR/cxx.cc"
+    run -0 "$BATS_TEST_TMPDIR/cxx"
+  fi
+}

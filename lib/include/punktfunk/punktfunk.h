@@ -518,6 +518,1009 @@ pf_shard_record_parse(pf_shard_record *rec, const uint8_t *buf, size_t len);
 /** "No time": a due time that never comes. */
 #define PF_TIME_NONE UINT64_MAX
 
+/**
+ * @function pf_shard_payload_for_mtu
+ *
+ * Returns the largest even shard payload whose SEALED datagram fits one
+ * IP packet of |mtu| bytes: mtu - IP header (20, or 40 if |ipv6| is
+ * non-zero) - UDP (8) - PF_PKT_HEADER_BYTES - PF_PKT_CRYPTO_OVERHEAD,
+ * rounded down to even and capped at PF_PKT_MAX_SHARD_PAYLOAD.  1500 gives
+ * 1408 (IPv6 1388), 1280 gives 1188 (1168), 9000 gives 8908 (8888).
+ * Returns 0 if |mtu| leaves no room for a 2-byte shard.
+ */
+PF_EXTERN uint32_t pf_shard_payload_for_mtu(uint32_t mtu, int ipv6);
+
+/* ------------------------------------------------------------------ */
+/* Data plane: sender                                                  */
+/* ------------------------------------------------------------------ */
+
+/*
+ * A pf_sender turns access units (AUs: one encoded video frame each) into
+ * punktfunk/1 datagrams: it cuts the AU into equal shards, adds
+ * Reed-Solomon parity per block, writes the headers, seals each datagram
+ * and schedules when each one is due.  It does no I/O and reads no clock:
+ * the caller passes its own timestamps (ns, any monotonic base) and sends
+ * the datagrams it is handed.
+ *
+ * Datagrams are written into one reusable buffer: every datagram of a
+ * sender has the same length, so pf_sender_next_batch() hands out runs of
+ * datagrams laid out back to back, ready for one sendmmsg() or one UDP
+ * GSO send (segment size = dgram_bytes).  After the buffer has grown to
+ * the largest AU seen and the FEC coders in use exist, no call allocates.
+ * Short last blocks share zero-padded coders, so a few dozen coders (at
+ * most 64 are kept; a few MB in all) serve AUs of every size; they are
+ * made during the first AUs.
+ *
+ * One pf_sender serves one stream (one key, one direction).  It is not
+ * thread safe: use it from one thread at a time.
+ *
+ * AEAD usage limit: the sequence number is the nonce counter and is never
+ * reused with one key; pf_sender_submit_frame() refuses an AU that would
+ * need seq UINT64_MAX (PF_ERR_SEQ_EXHAUSTED).  Long before that the
+ * cipher's own limits apply: RFC 9001 section 6.6 bounds AES-GCM at 2^23
+ * datagrams per key for an attacker advantage of 2^-57 (punktfunk/2
+ * rekeys every 2^23 for this reason); punktfunk/1 keeps one key per
+ * session, so long sessions should reconnect (new key) periodically.
+ */
+
+typedef struct pf_sender pf_sender;
+
+/**
+ * @struct pf_sender_config
+ *
+ * Parameters of one sender.  Fill with pf_sender_config_default(), then
+ * change what you need.  pf_sender_new() copies it (and wipes its copy of
+ * the key once the cipher is set up).
+ */
+typedef struct pf_sender_config {
+  /** sizeof(pf_sender_config) as the caller was compiled. */
+  size_t struct_size;
+  /** PF_FEC_GF8 or PF_FEC_GF16, stamped in every header.  Default GF8. */
+  uint32_t fec_scheme;
+  /** Parity per block in percent of its data shards, 0..PF_FEC_PERCENT_MAX:
+   *  M = max(ceil(K * pct / 100), 2), 0 when pct is 0.  Default 15. */
+  uint32_t fec_percent;
+  /** K_max, data shards per FEC block (only an AU's last block is
+   *  shorter), 1..65535; with fec_percent the first block must fit the
+   *  code: K_max + M(K_max) <= 255 (GF8) or 65535 (GF16).  The receiver
+   *  must be configured with the same value.  Default 200. */
+  uint32_t max_data_per_block;
+  /** Bytes of every shard, even, 2..PF_PKT_MAX_SHARD_PAYLOAD; see
+   *  pf_shard_payload_for_mtu().  Default 1024. */
+  uint32_t shard_payload;
+  /** Header version byte, 0..255; 0 (the default) stamps the protocol
+   *  phase of the scheme: 1 for GF8, 2 for GF16.  A punktfunk/1 peer that
+   *  negotiated GF16 but expects phase 1 needs version = 1. */
+  uint32_t version;
+  /** PF_AEAD_NONE (unsealed datagrams; the default), PF_AEAD_AES128GCM or
+   *  PF_AEAD_CHACHA20POLY1305. */
+  uint32_t aead;
+  /** The session key: key_len (16 for AES-128-GCM, 32 for ChaCha20) bytes
+   *  of |key|; must not be all zero when aead is set.  Default empty. */
+  uint8_t key[PF_AEAD_MAX_KEYBYTES];
+  uint32_t key_len;
+  /** The session's 4-byte nonce salt (bit 7 of byte 0 is replaced by the
+   *  direction).  Default zero. */
+  uint8_t salt[PF_AEAD_SALTBYTES];
+  /** PF_DIR_HOST (the default) or PF_DIR_CLIENT: who sends. */
+  uint32_t direction;
+  /** Largest AU pf_sender_submit_frame() accepts, 1..UINT32_MAX, and
+   *  ceil(ceil(max_frame_bytes / shard_payload) / K_max) <= 65535.
+   *  Default 64 MiB. */
+  uint64_t max_frame_bytes;
+  /** Seq (nonce counter) of the first datagram.  Default 0. */
+  uint64_t initial_seq;
+  /** Pacing rate in bits per second of datagram bytes; 0 (the default)
+   *  makes every datagram due at once. */
+  uint64_t pacing_rate_bps;
+  /** Bytes of each AU that leave at once before pacing starts; the
+   *  datagram that crosses the limit still goes with the burst.  0 (the
+   *  default) = automatic: 10 ms at the pacing rate, clamped to
+   *  16 KiB..256 KiB. */
+  uint64_t burst_bytes;
+  /** Upper bound of the time over which one AU's remaining datagrams are
+   *  spread, ns (about two frame intervals is right).  0 (the default)
+   *  means 100 ms, also the maximum. */
+  uint64_t max_spread_ns;
+  /** Datagrams per paced chunk (sent together, then a pause).  0 (the
+   *  default) means 16. */
+  uint32_t pace_chunk_packets;
+  /** AUs that may wait in the sender's buffer, 1..64.  Default 4. */
+  uint32_t max_queued_frames;
+  /** PF_FEC_IMPL_* kernel for the coders.  Default PF_FEC_IMPL_AUTO. */
+  uint32_t fec_impl;
+} pf_sender_config;
+
+/**
+ * @function pf_sender_config_default
+ *
+ * Fills |cfg| with the defaults documented field by field, including
+ * struct_size.
+ */
+PF_EXTERN void pf_sender_config_default(pf_sender_config *cfg);
+
+/**
+ * @function pf_sender_new
+ *
+ * Creates a sender for |cfg| (copied) and stores it in |*psender|.  |mem|
+ * may be NULL.  The first FEC coder is made here, so an unavailable
+ * scheme fails now rather than at the first AU.
+ *
+ * Returns 0 or:
+ * PF_ERR_ABI: cfg->struct_size is smaller than the first layout.
+ * PF_ERR_INVALID_ARGUMENT: NULL pointer, or a field outside the ranges
+ *   documented in pf_sender_config (odd or oversized shard_payload, K_max
+ *   + M over the code's limit, unknown scheme, aead or direction, wrong
+ *   key_len, all-zero key with an aead, too many blocks per AU).
+ * PF_ERR_UNSUPPORTED: the FEC scheme or AEAD is not available in this
+ *   build or on this CPU.
+ * PF_ERR_CRYPTO_STATE: the crypto backend refused the key.
+ * PF_ERR_NOMEM
+ */
+PF_EXTERN PF_WARN_UNUSED int pf_sender_new(pf_sender **psender,
+                                           const pf_sender_config *cfg,
+                                           const pf_mem *mem);
+
+/** Releases |sender| and wipes its key; NULL is a no-op. */
+PF_EXTERN void pf_sender_del(pf_sender *sender);
+
+/**
+ * @function pf_sender_submit_frame
+ *
+ * Packetizes one AU of |len| bytes at |data| (read during the call only;
+ * may be NULL if |len| is 0): data shards of all blocks in order, then
+ * the parity of all blocks, each datagram sealed with the next seq.  The
+ * AU gets frame_index = the number of AUs submitted before it (mod 2^32);
+ * |pts_ns| and |user_flags| go into every header.  The datagrams queue
+ * behind those not yet handed out; |now_ns| is the caller's clock, from
+ * which the AU's pacing schedule starts (or from the end of the previous
+ * AU's schedule, if later).  An empty AU is one all-zero shard without
+ * parity.
+ *
+ * On any error nothing is queued and no seq is used.
+ *
+ * Returns 0 or:
+ * PF_ERR_INVALID_ARGUMENT: |sender| NULL, or |data| NULL with |len| > 0.
+ * PF_ERR_LIMIT: |len| > max_frame_bytes, or max_queued_frames AUs are
+ *   already waiting (hand them out or pf_sender_discard() them).
+ * PF_ERR_SEQ_EXHAUSTED: the AU needs a seq past UINT64_MAX - 1 (sealed
+ *   senders only); a new key is required.
+ * PF_ERR_UNSUPPORTED: the FEC scheme is not available.
+ * PF_ERR_NOMEM: growing the datagram buffer or making a FEC coder failed.
+ * PF_ERR_CRYPTO_STATE: the crypto backend failed; the sender refuses all
+ *   further AUs with this code (nothing sealed for the AU was handed out).
+ * PF_ERR_INTERNAL: the FEC coder rejected a block (a bug); the sender
+ *   refuses all further AUs with this code.
+ */
+PF_EXTERN PF_WARN_UNUSED int
+pf_sender_submit_frame(pf_sender *sender, const uint8_t *data, size_t len,
+                       uint64_t pts_ns, uint32_t user_flags, uint64_t now_ns);
+
+/**
+ * @struct pf_dgram_batch
+ *
+ * A run of datagrams that are due, in wire order: datagram i (0 <= i <
+ * count) is the dgram_bytes bytes at data + i * stride.  Borrowed: valid
+ * until the next call on the sender.  Plain output description with a
+ * fixed layout (no struct_size).
+ */
+typedef struct pf_dgram_batch {
+  /** The first datagram; NULL when count is 0. */
+  const uint8_t *data;
+  /** Bytes from one datagram's start to the next. */
+  size_t stride;
+  /** Length of every datagram (the UDP GSO segment size). */
+  size_t dgram_bytes;
+  /** Datagrams in the run; 0 when nothing is due. */
+  size_t count;
+  /** Seq (nonce counter) of the first datagram; +1 per datagram. */
+  uint64_t seq;
+  /** Due time of each datagram (|count| entries, non-decreasing), for
+   *  callers that schedule sends themselves (SO_TXTIME). */
+  const uint64_t *due_ns;
+  /** Due time of the first datagram still queued after this run, or
+   *  PF_TIME_NONE if none is queued. */
+  uint64_t next_due_ns;
+} pf_dgram_batch;
+
+/**
+ * @function pf_sender_next_batch
+ *
+ * Hands out the queued datagrams that are due at |now_ns| (at most
+ * |max_count| of them; 0 = no limit) as |*out| and counts them as sent.
+ * Pass PF_TIME_NONE as |now_ns| to take everything queued together with
+ * its schedule.  When out->count is 0, wait until out->next_due_ns.
+ * For one UDP GSO send (UDP_SEGMENT = dgram_bytes) pass a |max_count| of
+ * at most min(64, 65487 / dgram_bytes); for sendmmsg() the number of
+ * mmsghdr slots.  A datagram the caller then fails to send is lost (the
+ * receiver's FEC covers it); it is never re-sealed.
+ *
+ * Returns 0 or PF_ERR_INVALID_ARGUMENT (NULL pointer).
+ */
+PF_EXTERN int pf_sender_next_batch(pf_sender *sender, pf_dgram_batch *out,
+                                   size_t max_count, uint64_t now_ns);
+
+/**
+ * @function pf_sender_discard
+ *
+ * Drops every queued datagram (a backlog flush).  Their seqs stay used.
+ * Returns the number dropped (>= 0) or PF_ERR_INVALID_ARGUMENT.
+ */
+PF_EXTERN ptrdiff_t pf_sender_discard(pf_sender *sender);
+
+/**
+ * @function pf_sender_set_fec_percent
+ *
+ * Changes the parity share from the next AU on; values above
+ * PF_FEC_PERCENT_MAX are clamped to it.  Per block, M is further clamped
+ * so that K + M fits the code (255 shards for GF8).  Receivers need no
+ * notice: every packet carries K and M.
+ *
+ * Returns 0 or PF_ERR_INVALID_ARGUMENT (|sender| NULL).
+ */
+PF_EXTERN int pf_sender_set_fec_percent(pf_sender *sender,
+                                        uint32_t fec_percent);
+
+/**
+ * @struct pf_sender_stats
+ *
+ * Counters since pf_sender_new().  Set struct_size to sizeof(pf_sender_stats)
+ * before calling pf_sender_get_stats().
+ */
+typedef struct pf_sender_stats {
+  size_t struct_size;
+  /** AUs accepted by pf_sender_submit_frame(). */
+  uint64_t frames_submitted;
+  /** Datagrams made: data shards and parity shards. */
+  uint64_t data_packets;
+  uint64_t parity_packets;
+  /** Datagrams handed out by pf_sender_next_batch(), and their bytes. */
+  uint64_t packets_sent;
+  uint64_t bytes_sent;
+  /** Datagrams dropped by pf_sender_discard(). */
+  uint64_t packets_discarded;
+  /** Datagrams queued now. */
+  uint64_t packets_queued;
+  /** The seq the next datagram will get. */
+  uint64_t next_seq;
+  /** The current parity share in percent. */
+  uint32_t fec_percent;
+} pf_sender_stats;
+
+/**
+ * @function pf_sender_get_stats
+ *
+ * Copies the counters into |*stats|, of which the caller's struct_size
+ * bytes are written (fields a newer library has are left out).
+ *
+ * Returns 0 or:
+ * PF_ERR_INVALID_ARGUMENT: NULL pointer.
+ * PF_ERR_ABI: stats->struct_size is smaller than the first layout.
+ */
+PF_EXTERN int pf_sender_get_stats(const pf_sender *sender,
+                                  pf_sender_stats *stats);
+
+/* --- end of data plane: sender ------------------------------------ */
+
+/* ------------------------------------------------------------------ */
+/* UDP I/O (lib/pf_udp*.c; doc/internals/udp-io.md)                    */
+/* ------------------------------------------------------------------ */
+
+/*
+ * The only part of the library that touches sockets, io_uring and
+ * clocks.  The sans-I/O sender and receiver produce and consume
+ * datagrams; this layer moves them over one UDP socket:
+ *
+ * - send: uniform datagrams in one buffer go out with UDP GSO
+ *   (UDP_SEGMENT, super-packets of at most 64 KiB), batched through
+ *   io_uring (linked SQEs, one submit) or sendmmsg();
+ * - receive: io_uring multishot recvmsg over a provided-buffer ring, or
+ *   recvmmsg(); with UDP_GRO the kernel may hand over coalesced
+ *   super-packets, which are split back into datagrams here;
+ * - clocks and pacing: pf_clock_now_ns(), pf_udp_sleep_until().
+ *
+ * Threads: one thread may send (pf_udp_send*, pf_udp_wait_writable)
+ * while another receives (pf_udp_recv); calls of the same kind must not
+ * run concurrently, and pf_udp_connect*() and pf_udp_close() must not
+ * run concurrently with anything.  Stats read from a third thread may be
+ * torn.
+ *
+ * Errors: every function passes -errno of the failing system call
+ * through (see pf_strerror()); -EAGAIN from a send means "socket buffer
+ * full, nothing of the rest was sent, try again".
+ */
+
+/* Backends.  There is no automatic fallback between them. */
+/** io_uring: batched sendmsg SQEs; multishot recvmsg + buffer ring. */
+#define PF_UDP_IO_URING 1u
+/** sendmmsg() / recvmmsg() on a non-blocking socket. */
+#define PF_UDP_IO_MMSG 2u
+
+/** pf_udp_config.dscp: mark video (CS5) only towards private peers. */
+#define PF_UDP_DSCP_AUTO (-1)
+/** DSCP class selector 5 (video), TOS byte 0xA0. */
+#define PF_UDP_DSCP_CS5 40
+/** Default socket buffer request (both directions): 32 MiB. */
+#define PF_UDP_DEFAULT_SOCKBUF (32u * 1024u * 1024u)
+/** Below this effective size pf_udp_open() logs a warning. */
+#define PF_UDP_MIN_SOCKBUF (8u * 1024u * 1024u)
+/** Room for the text form of any address: "[v6%scope]:65535". */
+#define PF_UDP_ADDRSTRLEN 80u
+
+typedef struct pf_udp pf_udp;
+
+/**
+ * @struct pf_udp_config
+ *
+ * Parameters of one UDP endpoint.  Fill with pf_udp_config_default().
+ */
+typedef struct pf_udp_config {
+  /** sizeof(pf_udp_config) as the caller was compiled. */
+  size_t struct_size;
+  /** PF_UDP_IO_URING (default) or PF_UDP_IO_MMSG. */
+  uint32_t backend;
+  /** 1 (default): send with UDP GSO; 0: one datagram per message. */
+  uint32_t gso;
+  /** 1 (default): enable UDP_GRO on the socket and split what the
+   *  kernel coalesces; 0: the kernel delivers datagram by datagram. */
+  uint32_t gro;
+  /** DSCP code point for outgoing packets: PF_UDP_DSCP_AUTO (default)
+   *  marks PF_UDP_DSCP_CS5 (and SO_PRIORITY 5) only when the peer is
+   *  loopback, link-local or private (RFC 1918, fc00::/7) and leaves
+   *  others unmarked; 0 leaves the socket unmarked; 1..63 marks always
+   *  (SO_PRIORITY dscp >> 3).  In AUTO mode the environment variable
+   *  PF_DSCP (a number 0..63, or "off") overrides.  Best effort: a
+   *  refused setsockopt() is logged, not fatal. */
+  int dscp;
+  /** SO_SNDBUF request in bytes, at most INT_MAX (default
+   *  PF_UDP_DEFAULT_SOCKBUF; 0 keeps the system default).  SO_SNDBUFFORCE is tried first, then
+   *  SO_SNDBUF; the effective size is in pf_udp_stats. */
+  size_t sndbuf;
+  /** SO_RCVBUF request, as |sndbuf| (SO_RCVBUFFORCE, then SO_RCVBUF). */
+  size_t rcvbuf;
+  /** Messages (GSO super-packets, or datagrams without GSO) per
+   *  sendmmsg() call or io_uring submit, 1..1024.  Default 64.  For
+   *  io_uring this is also the send ring's depth. */
+  uint32_t send_batch;
+  /** Messages per recvmmsg() call (mmsg backend), 1..1024.  Default 64. */
+  uint32_t recv_batch;
+  /** io_uring: provided receive buffers, a power of two 1..32768;
+   *  0 (default) picks 256, or 64 when |gro| is on (each buffer then
+   *  holds a 64 KiB super-packet). */
+  uint32_t ring_buffers;
+  /** GSO segments per super-packet, 1..64; 0 (default): as many as fit
+   *  in 64 KiB (44 of 1472 bytes), capped at 64. */
+  uint32_t gso_segments;
+  /** Largest datagram to receive without GRO, 64..65535 (default
+   *  2048).  A longer one is truncated, dropped and counted. */
+  uint32_t max_datagram;
+} pf_udp_config;
+
+/**
+ * @function pf_udp_config_default
+ *
+ * Fills |cfg| with the defaults documented field by field, including
+ * struct_size.
+ */
+PF_EXTERN void pf_udp_config_default(pf_udp_config *cfg);
+
+/**
+ * @struct pf_udp_addr
+ *
+ * A socket address (IPv4 or IPv6 with port) as the system stores it: a
+ * struct sockaddr_in or sockaddr_in6 in |sa|, |len| bytes of it used.
+ * Plain data: copy it freely.
+ */
+typedef struct pf_udp_addr {
+  uint32_t len;
+  uint8_t sa[28];
+} pf_udp_addr;
+
+/**
+ * @struct pf_udp_datagram
+ *
+ * One received datagram.  |data| is borrowed: valid until the next call
+ * to pf_udp_recv() or pf_udp_close() on the same pf_udp.
+ */
+typedef struct pf_udp_datagram {
+  const uint8_t *data;
+  size_t len;
+  /** Source address. */
+  pf_udp_addr from;
+} pf_udp_datagram;
+
+/**
+ * @struct pf_udp_stats
+ *
+ * Counters of one pf_udp.  The caller sets struct_size; pf_udp_stats_get()
+ * fills that many bytes.
+ */
+typedef struct pf_udp_stats {
+  size_t struct_size;
+  /** "io_uring" or "mmsg"; static storage. */
+  const char *backend;
+  /** Effective socket buffer sizes as the kernel reports them (Linux
+   *  doubles the request for bookkeeping overhead). */
+  size_t sndbuf;
+  size_t rcvbuf;
+  /** 1 when GSO / GRO is in use. */
+  uint32_t gso;
+  uint32_t gro;
+  /** DSCP in effect, or -1 when packets are not marked. */
+  int dscp;
+  /** Datagrams and payload bytes handed to the kernel. */
+  uint64_t tx_datagrams;
+  uint64_t tx_bytes;
+  /** Kernel crossings to send: sendmmsg() calls, io_uring submits or
+   *  send() calls. */
+  uint64_t tx_calls;
+  /** Send calls that stopped at a full socket buffer (returned -EAGAIN
+   *  or a short count). */
+  uint64_t tx_eagain;
+  /** Send calls that stopped at any other error. */
+  uint64_t tx_errors;
+  /** Datagrams and payload bytes delivered by pf_udp_recv(). */
+  uint64_t rx_datagrams;
+  uint64_t rx_bytes;
+  /** Receives that carried more than one datagram (GRO super-packets). */
+  uint64_t rx_gro_packets;
+  /** Datagrams longer than the buffer: dropped. */
+  uint64_t rx_truncated;
+  /** Completions that failed validation (bad buffer id, short header,
+   *  bad control data): dropped. */
+  uint64_t rx_invalid;
+  /** io_uring: times the multishot receive was (re)armed, and how often
+   *  the buffer ring ran dry (-ENOBUFS; the data waits in the socket). */
+  uint64_t rx_arms;
+  uint64_t rx_enobufs;
+} pf_udp_stats;
+
+/**
+ * @function pf_udp_open
+ *
+ * Creates a non-blocking UDP socket bound to |local| and, if |peer| is
+ * not NULL, connected to it (the kernel then drops datagrams from other
+ * sources), and sets it up for cfg->backend.  The config is copied.
+ * |mem| may be NULL; every buffer is allocated here, none per packet.
+ *
+ * |local| is "ADDR:PORT", "[V6ADDR]:PORT" or ":PORT" (any address: IPv4,
+ * or IPv6 if |peer| is IPv6); PORT 0 picks a free port
+ * (pf_udp_local_port()).  |peer| is "HOST:PORT" or "[V6ADDR]:PORT" where
+ * HOST is a numeric address or "localhost" (127.0.0.1 or ::1 to match
+ * |local|); PORT 1..65535.  Names are never resolved through DNS.
+ * Ports are decimal digits only.
+ *
+ * Logs (pf_log) the effective buffer sizes, a warning naming the sysctl
+ * net.core.rmem_max / wmem_max when either is below PF_UDP_MIN_SOCKBUF,
+ * and, when io_uring cannot be used, the reason and that the mmsg
+ * backend (--io=mmsg in the tools) exists.
+ *
+ * Returns 0 and stores the object in |*pu|, or (with |*pu| untouched):
+ * PF_ERR_ABI: cfg->struct_size is smaller than the first layout.
+ * PF_ERR_INVALID_ARGUMENT: NULL |pu|, |cfg| or |local|; an address that
+ *   does not parse, a port out of range, a host name other than
+ *   "localhost", |local| and |peer| of different families, or a config
+ *   field out of its documented range.
+ * PF_ERR_NOMEM
+ * -ENOSYS: the kernel has no io_uring (io_uring backend).
+ * -EPERM: io_uring is forbidden (kernel.io_uring_disabled, seccomp,
+ *   container policy) (io_uring backend).
+ * -EINVAL: the kernel lacks a needed io_uring feature (provided buffer
+ *   rings, Linux 5.19; multishot recvmsg, Linux 6.0).
+ * -ENOPROTOOPT: the kernel lacks UDP GSO or GRO (set gso/gro to 0).
+ * -EADDRINUSE, -EADDRNOTAVAIL, -EACCES: bind() failed.
+ * -ENETUNREACH and other -errno of socket(), bind(), connect(),
+ *   io_uring_queue_init() or mmap().
+ */
+PF_EXTERN PF_WARN_UNUSED int pf_udp_open(pf_udp **pu,
+                                         const pf_udp_config *cfg,
+                                         const char *local, const char *peer,
+                                         const pf_mem *mem);
+
+/** Closes the socket and ring and releases |u|; NULL is a no-op.
+ *  Datagram views from pf_udp_recv() become invalid. */
+PF_EXTERN void pf_udp_close(pf_udp *u);
+
+/** Same as pf_udp_close() (the house _new/_del pairing). */
+PF_EXTERN void pf_udp_del(pf_udp *u);
+
+/**
+ * @function pf_udp_connect
+ *
+ * Connects the socket to |peer| ("HOST:PORT" as in pf_udp_open()), e.g.
+ * once the receiver knows its sender.  A connected socket only receives
+ * from |peer|; datagrams from others already queued are still
+ * delivered.  Applies the DSCP policy for |peer|.  May be called again
+ * to change the peer.
+ *
+ * Returns 0 or PF_ERR_INVALID_ARGUMENT (NULL, a parse error, a family
+ * other than the socket's) or -errno of connect().
+ */
+PF_EXTERN PF_WARN_UNUSED int pf_udp_connect(pf_udp *u, const char *peer);
+
+/**
+ * @function pf_udp_connect_addr
+ *
+ * As pf_udp_connect() with an address taken from a received datagram
+ * (pf_udp_datagram.from), e.g. to lock onto the first sender seen.
+ */
+PF_EXTERN PF_WARN_UNUSED int pf_udp_connect_addr(pf_udp *u,
+                                                 const pf_udp_addr *peer);
+
+/** Returns the bound local port (useful after binding port 0), or 0 if
+ *  |u| is NULL. */
+PF_EXTERN uint16_t pf_udp_local_port(const pf_udp *u);
+
+/**
+ * @function pf_udp_fd
+ *
+ * Returns the descriptor to poll() for POLLIN: it is readable when
+ * pf_udp_recv() has data.  That is the socket for the mmsg backend and
+ * the receive ring's descriptor for io_uring (which consumes the socket
+ * itself).  pf_udp_recv() may hold datagrams it already took from the
+ * kernel, so call it with timeout 0 until it returns 0 before polling.
+ * Returns -1 for NULL.  The descriptor stays owned by |u|.
+ */
+PF_EXTERN int pf_udp_fd(const pf_udp *u);
+
+/** Returns the UDP socket itself (owned by |u|; for getsockopt, POLLOUT),
+ *  or -1 for NULL.  Do not read from it. */
+PF_EXTERN int pf_udp_socket_fd(const pf_udp *u);
+
+/**
+ * @function pf_udp_send_segments
+ *
+ * Sends |count| datagrams of |seg_size| bytes each, stored back to back
+ * at |base| (what the sender produces), in order, to the connected peer.
+ * With GSO they go as super-packets of up to 64 KiB; otherwise one
+ * message per datagram; either way batched into as few kernel crossings
+ * as cfg->send_batch allows.  |base| is only read during the call.
+ *
+ * Returns the number of datagrams sent, |count| unless the socket buffer
+ * filled or an error stopped the send part way: then the datagrams
+ * [returned, count) were NOT sent (none is dropped silently); call again
+ * with the rest.  Returns (nothing sent):
+ * -EAGAIN: the socket buffer is full; wait (pf_udp_wait_writable()) and
+ *   retry.
+ * PF_ERR_INVALID_ARGUMENT: NULL |u| or |base| with |count| > 0,
+ *   |seg_size| 0 or over 65487 (the largest UDP payload that fits one
+ *   IPv6 datagram), or |count| > INT_MAX.
+ * -EDESTADDRREQ: the socket is not connected.
+ * -EMSGSIZE: a datagram or super-packet is larger than the path allows.
+ * -ECONNREFUSED: an ICMP error from the peer was pending (transient).
+ * -ENOBUFS, -ENETUNREACH, -EHOSTUNREACH (transient) and any other
+ *   -errno of sendmsg()/sendmmsg()/io_uring.
+ * PF_ERR_INTERNAL: the send ring had no free entry (a bug).
+ * Returns 0 for |count| 0.
+ */
+PF_EXTERN PF_WARN_UNUSED int pf_udp_send_segments(pf_udp *u,
+                                                  const uint8_t *base,
+                                                  size_t seg_size,
+                                                  size_t count);
+
+/**
+ * @function pf_udp_send
+ *
+ * Sends one datagram of |len| bytes (an end-of-stream marker, a punch
+ * packet) to the connected peer with one send() call on either backend.
+ * |buf| is only read during the call.
+ *
+ * Returns 0 or PF_ERR_INVALID_ARGUMENT (NULL), or -errno as
+ * pf_udp_send_segments() (-EAGAIN: not sent, retry).
+ */
+PF_EXTERN PF_WARN_UNUSED int pf_udp_send(pf_udp *u, const uint8_t *buf,
+                                         size_t len);
+
+/**
+ * @function pf_udp_wait_writable
+ *
+ * Waits up to |timeout_ms| (< 0: no limit) until the socket has send
+ * buffer space again, e.g. after -EAGAIN.
+ *
+ * Returns 1 when writable, 0 on timeout, PF_ERR_INVALID_ARGUMENT for
+ * NULL or -errno of poll() (-EINTR).
+ */
+PF_EXTERN int pf_udp_wait_writable(pf_udp *u, int timeout_ms);
+
+/**
+ * @function pf_udp_recv
+ *
+ * Fills |out[0..cap-1]| with received datagrams, oldest first, splitting
+ * GRO super-packets back into the datagrams that were sent.  Waits up to
+ * |timeout_ms| for the first one (0: do not wait; < 0: no limit), never
+ * for more.  The views are borrowed: valid until the next pf_udp_recv()
+ * or pf_udp_close() on |u|, when their buffers are recycled.  Nothing is
+ * allocated.
+ *
+ * Returns the number of datagrams (1..cap), 0 on timeout, or:
+ * PF_ERR_INVALID_ARGUMENT: NULL |u| or |out|, or |cap| 0.
+ * -ECONNREFUSED: an ICMP error for the connected peer (transient; call
+ *   again).
+ * -EINTR: a signal interrupted the wait.
+ * Any other -errno of recvmmsg(), poll() or io_uring.
+ * An error met after some datagrams were filled in is returned by the
+ * next call instead.  Truncated or invalid datagrams are dropped and
+ * counted (pf_udp_stats), not returned as errors.
+ */
+PF_EXTERN PF_WARN_UNUSED int pf_udp_recv(pf_udp *u, pf_udp_datagram *out,
+                                         size_t cap, int timeout_ms);
+
+/**
+ * @function pf_udp_stats_get
+ *
+ * Copies the counters of |u| into |st|, whose struct_size the caller
+ * sets (the first layout ends at rx_enobufs).
+ *
+ * Returns 0 or PF_ERR_INVALID_ARGUMENT (NULL) or PF_ERR_ABI
+ * (st->struct_size smaller than the first layout).
+ */
+PF_EXTERN int pf_udp_stats_get(const pf_udp *u, pf_udp_stats *st);
+
+/**
+ * @function pf_udp_addr_format
+ *
+ * Writes |a| as "ADDR:PORT" or "[V6ADDR]:PORT" into |buf| (|len| bytes,
+ * PF_UDP_ADDRSTRLEN always suffice), NUL-terminated.
+ *
+ * Returns the string length or PF_ERR_INVALID_ARGUMENT (NULL, or not an
+ * IPv4/IPv6 address) or PF_ERR_NOBUF (|len| too small; |buf| then holds
+ * an empty string if |len| > 0).
+ */
+PF_EXTERN int pf_udp_addr_format(const pf_udp_addr *a, char *buf,
+                                 size_t len);
+
+/**
+ * @function pf_udp_backend_parse
+ *
+ * Maps "io_uring"/"uring" to PF_UDP_IO_URING and "mmsg" to
+ * PF_UDP_IO_MMSG (the tools' --io=NAME).  Returns the value or
+ * PF_ERR_INVALID_ARGUMENT.
+ */
+PF_EXTERN int pf_udp_backend_parse(const char *name);
+
+/**
+ * @function pf_clock_now_ns
+ *
+ * Returns CLOCK_MONOTONIC in nanoseconds: the time base of every send
+ * time and timestamp the sans-I/O core is given.
+ */
+PF_EXTERN uint64_t pf_clock_now_ns(void);
+
+/** pf_udp_sleep_until() spins only for the last 50 us (the default
+ *  timer slack), and sleeps before that. */
+#define PF_UDP_SPIN_NS 50000u
+
+/**
+ * @function pf_udp_sleep_until
+ *
+ * Returns at CLOCK_MONOTONIC time |due_ns| (at once if it has passed),
+ * e.g. the send time of the next paced chunk.  Gaps longer than
+ * PF_UDP_SPIN_NS are slept with clock_nanosleep() up to PF_UDP_SPIN_NS
+ * before |due_ns| (timer slack), and only that tail is spun, so pacing
+ * does not hold a core.  Signals do not cut the wait short.
+ *
+ * Returns how late it returned in ns (0 if on time; large values mean
+ * the thread was descheduled).
+ */
+PF_EXTERN uint64_t pf_udp_sleep_until(uint64_t due_ns);
+
+/* --- end of UDP I/O ----------------------------------------------- */
+
+/* ------------------------------------------------------------------ */
+/* Data plane: receiver                                                */
+/* ------------------------------------------------------------------ */
+
+/*
+ * A pf_receiver turns punktfunk/1 datagrams back into access units.  Per
+ * datagram: (sealed mode) AEAD open, then the anti-replay window
+ * (131072 sequences); then the header firewall, the reassembly windows
+ * and FEC recovery.  It does no I/O and reads no clock: the caller
+ * passes each datagram with its own receive timestamp (ns, any base).
+ *
+ * Dropping is not failing: every bad, late, duplicate, replayed or
+ * forged datagram makes pf_receiver_read_datagram() return PF_ERR_DROP
+ * and increments exactly one drop_* counter in pf_receiver_stats.
+ *
+ * Memory is bounded for any input: everything whose size does not
+ * depend on the traffic is allocated by pf_receiver_new() from the
+ * config; frame buffers and held parity are allocated only within
+ * inflight_budget_bytes (checked before allocating) and are kept for
+ * reuse, so a steady stream allocates nothing once warm.  FEC coders
+ * come from a small cache (one per block shape in use).
+ * doc/internals/reassembly.md has the full bound.
+ *
+ * Frames are handed out as borrowed views into the receiver's buffers
+ * (pf_receiver_next_frame()) and given back with
+ * pf_receiver_frame_done().  Frames that were given up are reported with
+ * pf_receiver_next_loss() so the application can ask for a keyframe.
+ *
+ * One pf_receiver serves one stream.  It is not thread safe.
+ */
+
+typedef struct pf_receiver pf_receiver;
+
+/**
+ * @struct pf_receiver_config
+ *
+ * Parameters of one receiver.  Fill with pf_receiver_config_default(),
+ * then change what you need.  pf_receiver_new() copies it (and wipes its
+ * copy of the key once the cipher is set up).  shard_payload,
+ * max_data_per_block and fec_scheme must equal the sender's.
+ */
+typedef struct pf_receiver_config {
+  /** sizeof(pf_receiver_config) as the caller was compiled. */
+  size_t struct_size;
+  /** PF_FEC_GF8 or PF_FEC_GF16: the code used to rebuild lost shards.
+   *  (The header's fec_scheme byte is not checked, as in the original.)
+   *  Default GF8. */
+  uint32_t fec_scheme;
+  /** Bytes of every shard, even, 2..PF_PKT_MAX_SHARD_PAYLOAD.  A packet
+   *  with another shard_bytes is dropped.  Default 1024. */
+  uint32_t shard_payload;
+  /** K_max: data shards per block, 1..65535 (255 for GF8).  Used for the
+   *  derived-geometry check and shard offsets, so it must equal the
+   *  sender's.  Default 200. */
+  uint32_t max_data_per_block;
+  /** Largest parity share a sender may use, percent, 0..1000; limits
+   *  K + M per block to min(K_max + M(K_max), code maximum) with
+   *  M(K) = max(ceil(K * pct / 100), 2).  Default PF_FEC_PERCENT_MAX. */
+  uint32_t max_fec_percent;
+  /** Largest AU accepted, 1..UINT32_MAX, with
+   *  ceil(ceil(max_frame_bytes / shard_payload) / K_max) <= 65535.
+   *  Default 64 MiB. */
+  uint64_t max_frame_bytes;
+  /** Bytes that frame buffers and held parity shards may occupy
+   *  together; at least max_frame_bytes rounded up to a whole shard.
+   *  0 (the default) means 4 x that. */
+  uint64_t inflight_budget_bytes;
+  /** Frames that may be assembling, waiting or borrowed at once,
+   *  1..4096.  Default 32. */
+  uint32_t max_inflight_frames;
+  /** Index window: a frame more than this many indices behind the newest
+   *  is given up, and finished frames are remembered this far back so
+   *  their stragglers are dropped, 1..1024.  Default 64. */
+  uint32_t loss_window_frames;
+  /** Capture-time window: a frame whose pts is more than this behind the
+   *  newest frame's pts is given up, ns, >= 1.  Default 120 ms. */
+  uint64_t loss_window_ns;
+  /** PF_AEAD_NONE (unsealed datagrams; the default), PF_AEAD_AES128GCM or
+   *  PF_AEAD_CHACHA20POLY1305. */
+  uint32_t aead;
+  /** The session key: key_len (16 for AES-128-GCM, 32 for ChaCha20) bytes
+   *  of |key|; must not be all zero when aead is set.  Default empty. */
+  uint8_t key[PF_AEAD_MAX_KEYBYTES];
+  uint32_t key_len;
+  /** The session's 4-byte nonce salt, as the sender's.  Default zero. */
+  uint8_t salt[PF_AEAD_SALTBYTES];
+  /** Direction of the PEER that sends the datagrams: PF_DIR_HOST (the
+   *  default; a client receiving video) or PF_DIR_CLIENT. */
+  uint32_t peer_direction;
+  /** 0 (the default): a frame stays valid until pf_receiver_frame_done().
+   *  1: as the original C ABI, each pf_receiver_next_frame() call also
+   *  releases the frame the previous call returned. */
+  uint32_t release_on_next;
+  /** PF_FEC_IMPL_* kernel for the coders.  Default PF_FEC_IMPL_AUTO. */
+  uint32_t fec_impl;
+} pf_receiver_config;
+
+/**
+ * @function pf_receiver_config_default
+ *
+ * Fills |cfg| with the defaults documented field by field, including
+ * struct_size.
+ */
+PF_EXTERN void pf_receiver_config_default(pf_receiver_config *cfg);
+
+/**
+ * @function pf_receiver_new
+ *
+ * Creates a receiver for |cfg| (copied) and stores it in |*preceiver|.
+ * |mem| may be NULL.  Every structure whose size follows from the config
+ * is allocated here.
+ *
+ * Returns 0 or:
+ * PF_ERR_ABI: cfg->struct_size is smaller than the first layout.
+ * PF_ERR_INVALID_ARGUMENT: NULL pointer, or a field outside the ranges
+ *   documented in pf_receiver_config.
+ * PF_ERR_UNSUPPORTED: the FEC code, a forced fec_impl or the AEAD is
+ *   not available in this build or on this CPU.
+ * PF_ERR_CRYPTO_STATE: the crypto backend refused the key.
+ * PF_ERR_NOMEM
+ */
+PF_EXTERN PF_WARN_UNUSED int pf_receiver_new(pf_receiver **preceiver,
+                                             const pf_receiver_config *cfg,
+                                             const pf_mem *mem);
+
+/** Releases |receiver|, every frame it handed out, and wipes its key;
+ *  NULL is a no-op. */
+PF_EXTERN void pf_receiver_del(pf_receiver *receiver);
+
+/**
+ * @function pf_receiver_read_datagram
+ *
+ * Feeds one received datagram of |len| bytes at |dg| (read during the
+ * call only).  |now_ns| is the caller's receive time; it only stamps
+ * pf_frame.received_ns (windows run on capture time, the pts).
+ *
+ * Returns 0 (the datagram was used; a frame may now be ready) or:
+ * PF_ERR_DROP: not used; one drop_* counter says why.  Not an error.
+ * PF_ERR_NOMEM: the allocator failed (counted in drop_nomem).  The
+ *   receiver stays usable.
+ * PF_ERR_INVALID_ARGUMENT: |receiver| NULL, or |dg| NULL with |len| > 0.
+ */
+PF_EXTERN int pf_receiver_read_datagram(pf_receiver *receiver,
+                                        const uint8_t *dg, size_t len,
+                                        uint64_t now_ns);
+
+/**
+ * @struct pf_frame
+ *
+ * One reassembled AU.  The caller sets struct_size; the receiver fills
+ * the rest.
+ */
+typedef struct pf_frame {
+  /** sizeof(pf_frame) as the caller was compiled. */
+  size_t struct_size;
+  /** The AU bytes: borrowed; valid until pf_receiver_frame_done() with
+   *  this frame (or, with release_on_next, the next
+   *  pf_receiver_next_frame()), pf_receiver_del().  NULL iff len is 0. */
+  const uint8_t *data;
+  size_t len;
+  /** The sender's frame number and capture timestamp. */
+  uint32_t frame_index;
+  /** The header's user_flags (PF_USER_FLAG_*); PF_USER_FLAG_PROBE marks
+   *  a bandwidth-probe AU. */
+  uint32_t flags;
+  uint64_t pts_ns;
+  /** |now_ns| of the datagram that completed the frame. */
+  uint64_t received_ns;
+  /** Data shards of this frame rebuilt by FEC. */
+  uint32_t recovered_shards;
+  /** Private: identifies the frame to pf_receiver_frame_done(). */
+  uint32_t handle_;
+} pf_frame;
+
+/**
+ * @function pf_receiver_next_frame
+ *
+ * Hands out the oldest finished frame as |*frame| (frames come in the
+ * order they were finished, which under reordering need not be index
+ * order).  frame->struct_size must be set.
+ *
+ * Returns 0, or:
+ * PF_ERR_NOFRAME: no frame is ready.
+ * PF_ERR_INVALID_ARGUMENT: NULL pointer.
+ * PF_ERR_ABI: frame->struct_size is smaller than the first layout.
+ */
+PF_EXTERN int pf_receiver_next_frame(pf_receiver *receiver, pf_frame *frame);
+
+/**
+ * @function pf_receiver_frame_done
+ *
+ * Gives |frame| (from pf_receiver_next_frame()) back; its data must not
+ * be used afterwards.  Until then it counts against max_inflight_frames
+ * and the byte budget.
+ *
+ * Returns 0 or PF_ERR_INVALID_ARGUMENT (NULL, or not a frame currently
+ * handed out by this receiver, e.g. given back twice).
+ */
+PF_EXTERN int pf_receiver_frame_done(pf_receiver *receiver,
+                                     const pf_frame *frame);
+
+/** pf_frame_loss.reason: more than loss_window_frames indices behind. */
+#define PF_LOSS_INDEX_WINDOW 1u
+/** pf_frame_loss.reason: more than loss_window_ns of capture time behind. */
+#define PF_LOSS_TIME_WINDOW 2u
+/** pf_frame_loss.reason: FEC failed on a block that had K shards. */
+#define PF_LOSS_FEC 3u
+
+/**
+ * @struct pf_frame_loss
+ *
+ * A video frame that was being assembled and has been given up (probe
+ * frames are only counted).  Frames of which no datagram arrived at all
+ * are not reported here: watch for gaps in frame_index.  The caller sets
+ * struct_size.
+ */
+typedef struct pf_frame_loss {
+  /** sizeof(pf_frame_loss) as the caller was compiled. */
+  size_t struct_size;
+  uint32_t frame_index;
+  /** PF_LOSS_*. */
+  uint32_t reason;
+  uint64_t pts_ns;
+  /** The frame's user_flags. */
+  uint32_t flags;
+} pf_frame_loss;
+
+/**
+ * @function pf_receiver_next_loss
+ *
+ * Pops the oldest loss report into |*loss|.  The receiver keeps the 64
+ * newest reports; older ones are counted in losses_overflowed.
+ *
+ * Returns 0, or PF_ERR_NOFRAME (none pending), PF_ERR_INVALID_ARGUMENT
+ * (NULL) or PF_ERR_ABI (struct_size too small).
+ */
+PF_EXTERN int pf_receiver_next_loss(pf_receiver *receiver, pf_frame_loss *loss);
+
+/**
+ * @struct pf_receiver_stats
+ *
+ * Counters since pf_receiver_new().  Set struct_size to
+ * sizeof(pf_receiver_stats) before calling pf_receiver_get_stats().
+ * packets_dropped is the sum of the drop_* counters.
+ */
+typedef struct pf_receiver_stats {
+  size_t struct_size;
+  /** Video frames finished (queued for pf_receiver_next_frame()) and
+   *  given up (the latter drives keyframe requests). */
+  uint64_t frames_completed;
+  uint64_t frames_dropped;
+  /** Datagrams that passed authentication and the replay window (all of
+   *  them when unsealed), and their plaintext bytes.  They may still be
+   *  dropped by the reassembler. */
+  uint64_t packets_received;
+  uint64_t bytes_received;
+  /** Datagrams not used, for any reason (sum of drop_*). */
+  uint64_t packets_dropped;
+  /** Data shards rebuilt by FEC, and those of them that arrived after
+   *  all: fec_recovered_shards - fec_late_shards were really lost. */
+  uint64_t fec_recovered_shards;
+  uint64_t fec_late_shards;
+  /** Probe frames (PF_USER_FLAG_PROBE) finished / given up. */
+  uint64_t probe_frames_completed;
+  uint64_t probe_frames_dropped;
+  /** Drops by reason. */
+  uint64_t drop_too_short; /* shorter than header + shard (+ 24 sealed) */
+  uint64_t drop_too_long;  /* longer than PF_PKT_MAX_DATAGRAM */
+  uint64_t drop_bad_magic; /* header magic is not 0xC9 */
+  uint64_t drop_geometry;  /* fields inconsistent (with each other, the
+                              derived geometry, or the frame/block) */
+  uint64_t drop_limits;    /* K, K+M, blocks or frame size over limits */
+  uint64_t drop_stale;     /* frame behind the loss windows */
+  uint64_t drop_duplicate; /* shard already held */
+  uint64_t drop_late;      /* frame/block already finished or given up
+                              (includes parity that was not needed) */
+  uint64_t drop_replay;    /* seq repeated or older than the window */
+  uint64_t drop_auth;      /* AEAD authentication failed */
+  uint64_t drop_budget;    /* max_inflight_frames or byte budget full */
+  uint64_t drop_fec;       /* FEC failed on the block this completed */
+  uint64_t drop_nomem;     /* allocator failure */
+  /** Loss reports discarded because 64 were pending. */
+  uint64_t losses_overflowed;
+  /** Frames assembling, waiting or borrowed now. */
+  uint64_t inflight_frames;
+  /** Bytes now / at most allocated for frames and parity (<= budget). */
+  uint64_t inflight_bytes;
+  uint64_t peak_inflight_bytes;
+} pf_receiver_stats;
+
+/**
+ * @function pf_receiver_get_stats
+ *
+ * Copies the counters into |*stats|, of which the caller's struct_size
+ * bytes are written (fields a newer library has are left out).
+ *
+ * Returns 0 or:
+ * PF_ERR_INVALID_ARGUMENT: NULL pointer.
+ * PF_ERR_ABI: stats->struct_size is smaller than the first layout.
+ */
+PF_EXTERN int pf_receiver_get_stats(const pf_receiver *receiver,
+                                    pf_receiver_stats *stats);
+
+/**
+ * @function pf_receiver_reset
+ *
+ * Flushes the backlog: every frame being assembled or waiting to be
+ * handed out is discarded (not counted as dropped) and both windows
+ * start afresh.  Frames already handed out stay valid until given back.
+ * The replay window and the counters are kept.  NULL is a no-op.
+ */
+PF_EXTERN void pf_receiver_reset(pf_receiver *receiver);
+
+/* --- end of data plane: receiver ---------------------------------- */
+
 #ifdef __cplusplus
 }
 #endif
