@@ -449,6 +449,12 @@ double cli_wallclock(void) {
   return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+int cli_uring_hint(uint32_t backend, int rv) {
+  return backend == PF_UDP_IO_URING &&
+         (rv == -ENOSYS || rv == -EPERM || rv == -EINVAL ||
+          rv == -EOPNOTSUPP || rv == -ENOMEM);
+}
+
 void cli_format_rate(double bps, char *buf, size_t len) {
   if (bps >= 1e9)
     snprintf(buf, len, "%.2f Gbit/s", bps / 1e9);

@@ -124,5 +124,11 @@ void cli_log_to_stderr(int max_level);
 /* Current wall-clock time as seconds since the epoch (for JSON stats). */
 double cli_wallclock(void);
 
+/*
+ * Returns 1 when |rv| from pf_udp_open() with |backend| means io_uring
+ * cannot be used here (so the message should suggest --io=mmsg).
+ */
+int cli_uring_hint(uint32_t backend, int rv);
+
 /* Formats |bps| as "123.4 Mbit/s" into |buf|. */
 void cli_format_rate(double bps, char *buf, size_t len);

@@ -1,0 +1,202 @@
+#!/usr/bin/env bats
+# pf-send / pf-recv fail loudly and clearly: wrong key, mismatched FEC
+# or geometry, mismatched framing, a port in use, missing or unsafe key
+# files, bad arguments (issue #7).
+
+bats_require_minimum_version 1.5.0
+load test_helper
+load sendrecv_helper
+
+teardown() { sr_teardown; }
+
+# send_to OPTIONS...: pf-send of a small length stream to pf-recv.
+send_small() {
+  make_records "$BATS_TEST_TMPDIR/in" 100 5000 70000
+  pf-send -q "$(sr_io)" -i "$BATS_TEST_TMPDIR/in" "$@" "127.0.0.1:$RECV_PORT"
+}
+
+@test "pf-recv with the wrong key writes nothing, counts auth drops and exits 1" {
+  key=$(sr_key)
+  pf-send --gen-key "$BATS_TEST_TMPDIR/other.key"
+  start_recv "$BATS_TEST_TMPDIR/out" 127.0.0.1:0 --key-file "$BATS_TEST_TMPDIR/other.key" \
+    --idle-timeout 0.5 "$(sr_io)" --stats-json "$BATS_TEST_TMPDIR/stats"
+  send_small --key-file "$key"
+  wait_recv
+  [ "$RECV_STATUS" -eq 1 ]
+  [ ! -s "$BATS_TEST_TMPDIR/out" ]
+  grep -q 'datagrams failed authentication: check --key-file' "$BATS_TEST_TMPDIR/recv.err"
+  [ "$(json_field "$BATS_TEST_TMPDIR/stats" auth)" -gt 0 ]
+  [ "$(json_field "$BATS_TEST_TMPDIR/stats" frames)" -eq 0 ]
+}
+
+@test "pf-recv expecting sealed datagrams rejects an unencrypted sender" {
+  key=$(sr_key)
+  start_recv "$BATS_TEST_TMPDIR/out" 127.0.0.1:0 --key-file "$key" \
+    --idle-timeout 0.5 "$(sr_io)"
+  send_small --no-encrypt
+  wait_recv
+  [ "$RECV_STATUS" -eq 1 ]
+  [ ! -s "$BATS_TEST_TMPDIR/out" ]
+  grep -q 'all [0-9]* datagrams' "$BATS_TEST_TMPDIR/recv.err"
+}
+
+@test "a --shard-size mismatch is reported as a geometry mismatch, exit 1" {
+  key=$(sr_key)
+  start_recv "$BATS_TEST_TMPDIR/out" 127.0.0.1:0 --key-file "$key" \
+    --idle-timeout 0.5 "$(sr_io)" --shard-size 1000
+  send_small --key-file "$key"
+  wait_recv
+  [ "$RECV_STATUS" -eq 1 ]
+  [ ! -s "$BATS_TEST_TMPDIR/out" ]
+  grep -q 'dropped for geometry mismatch.*check --shard-size/--mtu/--max-data-per-block/--fec' \
+    "$BATS_TEST_TMPDIR/recv.err"
+}
+
+@test "a --max-data-per-block mismatch is reported as a geometry mismatch, exit 1" {
+  key=$(sr_key)
+  start_recv "$BATS_TEST_TMPDIR/out" 127.0.0.1:0 --key-file "$key" \
+    --idle-timeout 0.5 "$(sr_io)" --max-data-per-block 50
+  send_small --key-file "$key"
+  wait_recv
+  [ "$RECV_STATUS" -eq 1 ]
+  grep -q 'geometry mismatch' "$BATS_TEST_TMPDIR/recv.err"
+}
+
+@test "a --fec gf8 / gf16 mismatch is named, nothing is written, exit 1" {
+  key=$(sr_key)
+  start_recv "$BATS_TEST_TMPDIR/out" 127.0.0.1:0 --key-file "$key" \
+    --idle-timeout 2 "$(sr_io)" --fec gf16
+  send_small --key-file "$key"
+  wait_recv
+  [ "$RECV_STATUS" -eq 1 ]
+  [ ! -s "$BATS_TEST_TMPDIR/out" ]
+  grep -q 'fec mismatch: the sender uses --fec gf8, this side --fec gf16' \
+    "$BATS_TEST_TMPDIR/recv.err"
+}
+
+@test "a --framing mismatch is named, exit 1" {
+  key=$(sr_key)
+  start_recv "$BATS_TEST_TMPDIR/out" 127.0.0.1:0 --key-file "$key" \
+    --idle-timeout 2 "$(sr_io)" --framing raw
+  send_small --key-file "$key"
+  wait_recv
+  [ "$RECV_STATUS" -eq 1 ]
+  grep -q 'framing mismatch: the sender uses --framing length, this side --framing raw' \
+    "$BATS_TEST_TMPDIR/recv.err"
+}
+
+@test "pf-recv on a port in use fails with 'cannot bind' and exit 1" {
+  key=$(sr_key)
+  start_recv "$BATS_TEST_TMPDIR/out" 127.0.0.1:0 --key-file "$key" \
+    --idle-timeout 5 "$(sr_io)"
+  run -1 --separate-stderr pf-recv --key-file "$key" "$(sr_io)" -o "$BATS_TEST_TMPDIR/out2" "127.0.0.1:$RECV_PORT"
+  [[ "$stderr" == *"cannot bind 127.0.0.1:$RECV_PORT: "*"in use"* ]]
+}
+
+@test "pf-recv exits 1 naming the idle timeout when nothing arrives" {
+  key=$(sr_key)
+  run -1 --separate-stderr pf-recv --key-file "$key" "$(sr_io)" \
+    --idle-timeout 0.2 -o "$BATS_TEST_TMPDIR/out" 127.0.0.1:0
+  [[ "$stderr" == *"no datagrams received before the idle timeout"* ]]
+}
+
+@test "without a key file or --no-encrypt both tools exit 2" {
+  run -2 --separate-stderr env -u PF_KEY_FILE pf-send 127.0.0.1:9
+  [[ "$stderr" == *"no key: give --key-file FILE"* ]]
+  [[ "$stderr" == *"Usage: pf-send"* ]]
+  run -2 --separate-stderr env -u PF_KEY_FILE pf-recv -o /dev/null 0
+  [[ "$stderr" == *"no key: give --key-file FILE"* ]]
+}
+
+@test "--no-encrypt together with --key-file is a usage error" {
+  key=$(sr_key)
+  run -2 --separate-stderr pf-send --no-encrypt --key-file "$key" 127.0.0.1:9
+  [[ "$stderr" == *"exclude each other"* ]]
+}
+
+@test "pf-send --gen-key writes a 0600 pf-key-v1 file and refuses to overwrite it" {
+  run -0 pf-send --gen-key "$BATS_TEST_TMPDIR/k"
+  [ "$(stat -c %a "$BATS_TEST_TMPDIR/k")" = 600 ]
+  grep -Eq '^pf-key-v1 aes128gcm [0-9a-f]{32} [0-9a-f]{8}$' "$BATS_TEST_TMPDIR/k"
+  run -1 --separate-stderr pf-send --gen-key "$BATS_TEST_TMPDIR/k"
+  [[ "$stderr" == *"cannot create key file"*"exists"* ]]
+  pf-send --gen-key "$BATS_TEST_TMPDIR/k2"
+  run ! cmp -s "$BATS_TEST_TMPDIR/k" "$BATS_TEST_TMPDIR/k2"
+}
+
+@test "a group- or world-readable key file draws a warning" {
+  pf-send --gen-key "$BATS_TEST_TMPDIR/k"
+  chmod 644 "$BATS_TEST_TMPDIR/k"
+  run -1 --separate-stderr pf-recv --key-file "$BATS_TEST_TMPDIR/k" "$(sr_io)" \
+    --idle-timeout 0.05 -q -o "$BATS_TEST_TMPDIR/out" 127.0.0.1:0
+  [[ "$stderr" == *"warning: key file"*"accessible by group or others"* ]]
+}
+
+@test "a malformed key file is refused with exit 1" {
+  echo "pf-key-v1 aes128gcm 00112233 0011" >"$BATS_TEST_TMPDIR/bad"
+  chmod 600 "$BATS_TEST_TMPDIR/bad"
+  run -1 --separate-stderr pf-send --key-file "$BATS_TEST_TMPDIR/bad" 127.0.0.1:9
+  [[ "$stderr" == *"bad key or salt"* ]]
+  echo "hello" >"$BATS_TEST_TMPDIR/bad"
+  run -1 --separate-stderr pf-send --key-file "$BATS_TEST_TMPDIR/bad" 127.0.0.1:9
+  [[ "$stderr" == *"is not a pf-key-v1 key file"* ]]
+}
+
+@test "--aead that contradicts the key file is a usage error" {
+  key=$(sr_key)
+  run -2 --separate-stderr pf-send --key-file "$key" --aead chacha20poly1305 127.0.0.1:9
+  [[ "$stderr" == *"does not match the key file"* ]]
+}
+
+@test "bad numbers, addresses and missing operands exit 2 with a message" {
+  run -2 --separate-stderr pf-send --no-encrypt --shard-size 1001 127.0.0.1:9
+  [[ "$stderr" == *"must be even"* ]]
+  run -2 --separate-stderr pf-send --no-encrypt --rate 10X 127.0.0.1:9
+  [[ "$stderr" == *"invalid rate '10X'"* ]]
+  run -2 --separate-stderr pf-send --no-encrypt
+  [[ "$stderr" == *"no HOST:PORT given"* ]]
+  run -2 --separate-stderr pf-send --no-encrypt nohost:9
+  [[ "$stderr" == *"nohost:9"* ]]
+  run -2 --separate-stderr pf-recv --no-encrypt --idle-timeout x 0
+  [[ "$stderr" == *"invalid idle timeout 'x'"* ]]
+  run -2 --separate-stderr pf-recv --no-encrypt -o /dev/null 1.2.3:0
+  [[ "$stderr" == *"invalid address"* ]]
+  run -2 --separate-stderr pf-recv --no-encrypt --stats-json - 0
+  [[ "$stderr" == *"--stats-json - needs --output"* ]]
+  run -2 --separate-stderr pf-send --no-encrypt --io bogus 127.0.0.1:9
+  [[ "$stderr" == *"invalid io backend 'bogus'"* ]]
+}
+
+@test "pf-send --fec-percent too large for the block size is refused clearly" {
+  run -2 --separate-stderr pf-send --no-encrypt --fec-percent 90 127.0.0.1:9 </dev/null
+  [[ "$stderr" == *"cannot set up the sender (fec gf8, 90% parity, 200 data shards"* ]]
+}
+
+@test "without io_uring both tools say so, suggest --io=mmsg and exit 1" {
+  [ -z "${PF_SANCFLAGS:-}" ] || skip "LD_PRELOAD does not mix with sanitizer runtimes"
+  command -v cc >/dev/null || skip "no C compiler to build the io_uring blocker"
+  # A shim whose io_uring setup fails as on a kernel without io_uring.
+  cat >"$BATS_TEST_TMPDIR/nouring.c" <<'C'
+#include <errno.h>
+struct io_uring;
+struct io_uring_params;
+int io_uring_queue_init(unsigned e, struct io_uring *r, unsigned f);
+int io_uring_queue_init_params(unsigned e, struct io_uring *r,
+                               struct io_uring_params *p);
+int io_uring_queue_init(unsigned e, struct io_uring *r, unsigned f) {
+  (void)e; (void)r; (void)f; return -ENOSYS;
+}
+int io_uring_queue_init_params(unsigned e, struct io_uring *r,
+                               struct io_uring_params *p) {
+  (void)e; (void)r; (void)p; return -ENOSYS;
+}
+C
+  cc -shared -fPIC -o "$BATS_TEST_TMPDIR/nouring.so" "$BATS_TEST_TMPDIR/nouring.c"
+  run -1 --separate-stderr env LD_PRELOAD="$BATS_TEST_TMPDIR/nouring.so" pf-recv --no-encrypt --io uring -o /dev/null 127.0.0.1:0
+  [[ "$stderr" == *"pf-recv: cannot use io_uring: "*"; try --io=mmsg"* ]]
+  run -1 --separate-stderr env LD_PRELOAD="$BATS_TEST_TMPDIR/nouring.so" pf-send --no-encrypt 127.0.0.1:9 </dev/null
+  [[ "$stderr" == *"pf-send: cannot use io_uring: "*"; try --io=mmsg"* ]]
+  # --io=mmsg does not touch io_uring.
+  run -1 --separate-stderr env LD_PRELOAD="$BATS_TEST_TMPDIR/nouring.so" pf-recv --no-encrypt --io mmsg --idle-timeout 0.05 -o /dev/null 127.0.0.1:0
+  [[ "$stderr" == *"no datagrams received"* ]]
+}

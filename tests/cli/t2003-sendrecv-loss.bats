@@ -1,0 +1,80 @@
+#!/usr/bin/env bats
+# Loss through a deterministic lossy relay (tests/helpers/udp-lossy-relay):
+# output stays byte-identical while the loss per block stays within its
+# parity, and pf-recv exits 3 when frames are lost beyond FEC (issue #7).
+
+bats_require_minimum_version 1.5.0
+load test_helper
+load sendrecv_helper
+
+teardown() { sr_teardown; }
+
+# relay_send IN RELAY_OPTIONS... -- PF_OPTIONS...: pf-recv <- relay <- pf-send.
+relay_send() {
+  local in=$1 ropts=() popts=() key
+  shift
+  while [ $# -gt 0 ] && [ "$1" != -- ]; do ropts+=("$1"); shift; done
+  [ $# -gt 0 ] && shift
+  popts=("$@")
+  key=$(sr_key) || return 1
+  start_recv "$BATS_TEST_TMPDIR/out" 127.0.0.1:0 --key-file "$key" \
+    --idle-timeout 2 "$(sr_io)" --stats-json "$BATS_TEST_TMPDIR/stats" \
+    "${popts[@]}" || return 1
+  start_relay "$RECV_PORT" -i 400 "${ropts[@]}" || return 1
+  pf-send -q --key-file "$key" "$(sr_io)" "${popts[@]}" -i "$in" \
+    "127.0.0.1:$RELAY_PORT" || return 1
+  wait_recv
+  wait_pid "$RELAY_PID" 5
+}
+
+@test "1 lost datagram in 20 (5%, below the 15% parity) leaves the output byte-identical" {
+  make_records "$BATS_TEST_TMPDIR/in" 100000 1 50000 300000 0 20000 2000000 7
+  relay_send "$BATS_TEST_TMPDIR/in" -n 20 -b 1
+  cat "$BATS_TEST_TMPDIR/relay.err"
+  [ "$RECV_STATUS" -eq 0 ]
+  cmp "$BATS_TEST_TMPDIR/in" "$BATS_TEST_TMPDIR/out"
+  [ "$(json_field "$BATS_TEST_TMPDIR/stats" fec_recovered)" -gt 0 ]
+  grep -q 'dropped [1-9]' "$BATS_TEST_TMPDIR/relay.err"
+}
+
+@test "1 of every 10 datagrams lost with 2 parity per 8 data shards still round-trips (gf16)" {
+  make_records "$BATS_TEST_TMPDIR/in" 40000 40000 1 100000
+  # Data shards go first, then parity: a block's 8 data shards lose at
+  # most 1, its 2 adjacent parity shards at most 1: 8 of 10 remain.
+  relay_send "$BATS_TEST_TMPDIR/in" -n 10 -b 1 -- --fec gf16 \
+    --fec-percent 25 --shard-size 512 --max-data-per-block 8
+  [ "$RECV_STATUS" -eq 0 ]
+  cmp "$BATS_TEST_TMPDIR/in" "$BATS_TEST_TMPDIR/out"
+}
+
+@test "loss beyond the parity makes pf-recv exit 3 and name the lost frames" {
+  make_records "$BATS_TEST_TMPDIR/in" 100000 100000 100000 100000
+  # Half of every 10 datagrams after the START descriptor: no block of
+  # ~72 data + 11 parity shards survives.
+  relay_send "$BATS_TEST_TMPDIR/in" -n 10 -b 5 -s 6
+  [ "$RECV_STATUS" -eq 3 ]
+  grep -Eq 'frames lost beyond FEC repair|end of the stream was not seen' \
+    "$BATS_TEST_TMPDIR/recv.err"
+  run ! cmp -s "$BATS_TEST_TMPDIR/in" "$BATS_TEST_TMPDIR/out"
+  [ "$(json_field "$BATS_TEST_TMPDIR/stats" frames_lost)" -gt 0 ]
+}
+
+@test "--fec none loses frames at the first lost datagram (exit 3)" {
+  make_records "$BATS_TEST_TMPDIR/in" 50000 50000 50000
+  relay_send "$BATS_TEST_TMPDIR/in" -n 30 -b 1 -s 5 -- --fec none
+  [ "$RECV_STATUS" -eq 3 ]
+}
+
+@test "frames that complete out of order are written in order (relay delays 3 of every 30 datagrams)" {
+  sizes=()
+  for i in $(seq 1 40); do sizes+=($((1000 + i))); done
+  make_records "$BATS_TEST_TMPDIR/in" "${sizes[@]}"
+  # 4 data + 2 parity shards of 256 bytes per frame: 3 delayed datagrams
+  # hold their frame back until 2 later frames are complete.
+  relay_send "$BATS_TEST_TMPDIR/in" -n 30 -b 3 -d 14 -s 6 -- \
+    --shard-size 256 --max-data-per-block 4 --fec-percent 50
+  grep -q 'reordered [1-9]' "$BATS_TEST_TMPDIR/relay.err"
+  [ "$RECV_STATUS" -eq 0 ]
+  cmp "$BATS_TEST_TMPDIR/in" "$BATS_TEST_TMPDIR/out"
+  [ "$(json_field "$BATS_TEST_TMPDIR/stats" frames)" -eq 40 ]
+}
