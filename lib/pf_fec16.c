@@ -41,8 +41,8 @@ struct pf_fec16 {
   uint32_t n;         /* decoder transform size */
   uint32_t data_pos;  /* position of data shard 0 */
   uint32_t par_pos;   /* position of parity shard 0 */
-  uint32_t rows;      /* work rows needed by encode and decode */
-  uint8_t *work;      /* rows * stride bytes, 64-aligned */
+  uint32_t enc_rows;  /* work rows of the encoder (2 chunks) */
+  uint8_t *work;      /* one plane: rows x plane width, 64-aligned */
   size_t work_bytes;
   uint16_t *lw;       /* n: scaled Walsh transform of log[0..n) */
   uint16_t *loc;      /* n: erasure indicator, then log of the locator */
@@ -100,17 +100,32 @@ static void tail_out(uint8_t *dst, const uint8_t *blk, size_t t) {
 /* ---- transforms ------------------------------------------------------ */
 
 /*
- * The work space is cut into column planes: plane j holds bytes
- * [j * P, j * P + w) of every row, rows w bytes apart (P = PLANE_DEC or
- * PLANE_ENC; the tail of a shard gets a 64-byte plane of its own).  All
- * transforms act on each column independently, so a whole encode or
- * decode runs plane by plane on a working set of rows * w bytes that
- * stays in L2 where rows * st would not, and the rows of a plane being
- * contiguous, one kernel call covers a whole group of butterflies that
- * share their skew factors.
+ * Column planes (slices): all transforms act on each element column
+ * independently, so an encode or decode runs plane by plane, plane j
+ * covering bytes [j * P, j * P + w) of every shard (P = PLANE_DEC or
+ * PLANE_ENC; the tail of a shard gets a 64-byte plane of its own).  The
+ * rows of a plane lie w bytes apart in the work space, so one kernel call
+ * covers a whole group of butterflies that share their skew factors, and
+ * every plane reuses the same rows * w bytes at the start of the work
+ * space: the next plane finds them in cache instead of faulting in
+ * fresh lines (and the work space is rows * min(w, stride), not rows *
+ * stride).  The decoder's planes are narrow because its n rows rarely fit
+ * in L2 anyway: the depth-first radix-4 recursion keeps sub-blocks of up
+ * to ~1 MiB / w rows in L2 and only the top levels stream through L3.
+ * Narrower planes than 512 bytes lose more on re-reading thousands of
+ * short shard pieces per plane and on per-call set-up than they gain in
+ * locality (measured); the encoder reads whole shards best.
  */
-#define PLANE_DEC 512u     /* decoder: n rows, often beyond L2 */
+#define PLANE_DEC 512u     /* decoder: n rows, often beyond L2 ... */
+#define PLANE_DEC_L2 (512u * 1024u) /* ... unless n * width fits this */
 #define PLANE_ENC 65536u   /* encoder: 2 chunks of rows, cache-friendly */
+
+/* The decoder's plane width for |n| rows: PLANE_DEC, or wider (up to
+ * the whole row) as long as n rows of it stay within PLANE_DEC_L2. */
+static size_t dec_plane(uint32_t n) {
+  size_t w = (PLANE_DEC_L2 / n) & ~(size_t)63;
+  return w > PLANE_DEC ? w : PLANE_DEC;
+}
 
 typedef struct {
   const pf_fec16_kern *K;
@@ -125,7 +140,64 @@ typedef struct {
   uint32_t limit;        /* FFT outputs needed: rows < limit, or ... */
   const uint32_t *need;  /* ... rows r with need[r+1] > need[r] */
   uint8_t *acc;          /* IFFT: XOR the result into these rows */
+  /* FFT (decoder): each needed output row p, as soon as its bottom block
+   * is done (still in L1), is divided by the locator's derivative
+   * (exp(-out_loc[p])) into out[p - out_base] + out_off. */
+  uint8_t *const *out;
+  const uint16_t *out_loc;
+  uint32_t out_base;
+  size_t out_off;
+  /* Multiplier table of the kernel (entry |ptab_ent| bytes per log; NULL
+   * for ref or no prefetching), only used to prefetch entries. */
+  const uint8_t *ptab;
+  size_t ptab_ent;
 } xform;
+
+/*
+ * Prefetches what the fused first IFFT layers will read for the |cnt|
+ * rows at |pos|: the stride bytes of each source shard and, when the
+ * rows are multiplied by the locator, their multiplier table entries
+ * (random logs, so random places in a table of megabytes).  Reading
+ * thousands of short shard pieces, the hardware prefetchers alone leave
+ * most of that latency exposed.
+ */
+static void src_prefetch(const xform *x, uint32_t pos, unsigned cnt) {
+  unsigned j;
+  size_t o;
+  for (j = 0; j < cnt; j++) {
+    uint32_t p = pos + j;
+    const uint8_t *s;
+    if (p >= x->src_n || !x->src[p])
+      continue;
+    s = x->src[p] + x->src_off;
+    for (o = 0; o < x->stride; o += 64)
+      __builtin_prefetch(s + o, 0, 2);
+    if (x->src_log && x->ptab) {
+      const uint8_t *e = x->ptab + (size_t)x->src_log[p] * x->ptab_ent;
+      __builtin_prefetch(e);
+      if (x->ptab_ent > 64)
+        __builtin_prefetch(e + 64);
+    }
+  }
+}
+
+#define PREFETCH_ROWS 8u  /* rows ahead of the fused loads */
+#define PREFETCH_SKEW 16u /* skew indices ahead of the bottom blocks */
+
+/* Prefetches the table entries of skew[i] for i in [from, from + cnt):
+ * a sub-block of s rows at skew offset sb uses skews [sb, sb + s) only. */
+static void skew_prefetch(const xform *x, uint32_t from, unsigned cnt) {
+  unsigned j;
+  if (!x->ptab)
+    return;
+  for (j = 0; j < cnt && from + j < PF_GF16_MODULUS; j++) {
+    const uint8_t *e =
+        x->ptab + (size_t)pf_gf16_skew[from + j] * x->ptab_ent;
+    __builtin_prefetch(e);
+    if (x->ptab_ent > 64)
+      __builtin_prefetch(e + 64);
+  }
+}
 
 /* Gathers the input pointers of |cnt| rows at |pos| for the fused loads. */
 static void src_rows(const xform *x, uint32_t pos, unsigned cnt,
@@ -138,6 +210,15 @@ static void src_rows(const xform *x, uint32_t pos, unsigned cnt,
   }
 }
 
+/*
+ * A zero skew (log 65535) makes its butterfly a plain XOR.  Small groups
+ * then take the XOR path (less arithmetic, data in L1); from this many
+ * bytes per group on, the fused radix-4 kernel runs anyway, multiplying
+ * by zero, as the kernels allow: one pass over memory instead of two or
+ * three, and those large groups are the ones that come from L3.
+ */
+#define FUSE_ZERO_MIN (16u * 1024u)
+
 /* The radix-4 step on the 4 groups of |q| rows at |base|. */
 static void ifft_quad(const xform *x, uint8_t *base, uint32_t q, unsigned l01,
                       unsigned l23, unsigned l02) {
@@ -145,7 +226,8 @@ static void ifft_quad(const xform *x, uint8_t *base, uint32_t q, unsigned l01,
   uint8_t *r0 = base, *r1 = base + g, *r2 = r1 + g, *r3 = r2 + g;
   const pf_fec16_kern *K = x->K;
 
-  if (l01 != MODULUS && l23 != MODULUS && l02 != MODULUS) {
+  if (g >= FUSE_ZERO_MIN ||
+      (l01 != MODULUS && l23 != MODULUS && l02 != MODULUS)) {
     K->ifft4(r0, r1, r2, r3, l01, l23, l02, g);
     return;
   }
@@ -171,7 +253,8 @@ static void fft_quad(const xform *x, uint8_t *base, uint32_t q, unsigned l01,
   uint8_t *r0 = base, *r1 = base + g, *r2 = r1 + g, *r3 = r2 + g;
   const pf_fec16_kern *K = x->K;
 
-  if (l01 != MODULUS && l23 != MODULUS && l02 != MODULUS) {
+  if (g >= FUSE_ZERO_MIN ||
+      (l01 != MODULUS && l23 != MODULUS && l02 != MODULUS)) {
     K->fft4(r0, r1, r2, r3, l01, l23, l02, g);
     return;
   }
@@ -210,8 +293,11 @@ static void ifft_rec(const xform *x, uint8_t *base, uint32_t s, uint32_t t,
       memset(base, 0, (size_t)s * st);
     return;
   }
+  if (s <= 8)
+    skew_prefetch(x, sb + PREFETCH_SKEW, s);
   if (x->src && s == 8) {
     uint16_t l8[7];
+    src_prefetch(x, pos + 2 * PREFETCH_ROWS, 8);
     src_rows(x, pos, 8, in, lg);
     for (j = 0; j < 4; j++)
       l8[j] = skew[sb + 2 * j];
@@ -222,6 +308,7 @@ static void ifft_rec(const xform *x, uint8_t *base, uint32_t s, uint32_t t,
     return;
   }
   if (x->src && s <= 4) {
+    src_prefetch(x, pos + PREFETCH_ROWS, s);
     src_rows(x, pos, s, in, lg);
     if (s == 1) {
       if (!in[0])
@@ -270,7 +357,8 @@ static void ifft_acc(const xform *x, uint8_t *base, uint32_t s, uint32_t t,
   l01 = skew[sb + q - 1];
   l23 = skew[sb + 3 * q - 1];
   l02 = skew[sb + 2 * q - 1];
-  if (s < 16 || l01 == MODULUS || l23 == MODULUS || l02 == MODULUS) {
+  if (s < 16 || ((size_t)q * st < FUSE_ZERO_MIN &&
+                 (l01 == MODULUS || l23 == MODULUS || l02 == MODULUS))) {
     ifft_rec(x, base, s, t, sb, 0);
     x->K->xor_rows(x->acc, base, (size_t)s * st);
     return;
@@ -289,6 +377,19 @@ static int fft_needed(const xform *x, uint32_t pos, uint32_t len) {
   return pos < x->limit;
 }
 
+/* The decoder's last step on the |s| finished rows at |base| (see out). */
+static void reveal_rows(const xform *x, const uint8_t *base, uint32_t pos,
+                        uint32_t s) {
+  uint32_t j;
+  for (j = 0; j < s; j++) {
+    uint32_t p = pos + j;
+    if (x->need[p + 1] != x->need[p])
+      x->K->mul(x->out[p - x->out_base] + x->out_off,
+                base + (size_t)j * x->stride, mod65535(MODULUS - x->out_loc[p]),
+                x->stride);
+  }
+}
+
 /* Forward FFT (layers d = s/2 down to 1), skipping unneeded outputs. */
 static void fft_rec(const xform *x, uint8_t *base, uint32_t s, uint32_t pos,
                     uint32_t sb) {
@@ -296,13 +397,18 @@ static void fft_rec(const xform *x, uint8_t *base, uint32_t s, uint32_t pos,
   size_t st = x->stride;
   uint32_t q, j;
 
-  if (s == 1)
-    return;
-  if (s == 2) {
-    if (skew[sb] == MODULUS)
-      x->K->xor_rows(base + st, base, st);
-    else
-      x->K->fft2(base, base + st, skew[sb], st);
+  if (s <= 4) {
+    skew_prefetch(x, sb + PREFETCH_SKEW, s);
+    if (s == 2) {
+      if (skew[sb] == MODULUS)
+        x->K->xor_rows(base + st, base, st);
+      else
+        x->K->fft2(base, base + st, skew[sb], st);
+    } else if (s == 4) {
+      fft_quad(x, base, 1, skew[sb], skew[sb + 2], skew[sb + 1]);
+    }
+    if (x->out)
+      reveal_rows(x, base, pos, s);
     return;
   }
   q = s / 4;
@@ -324,7 +430,7 @@ static void fft_rec(const xform *x, uint8_t *base, uint32_t s, uint32_t pos,
  * blocks done in registers.  Each row is then read and written about
  * once per DERIV_FUSE levels instead of once per level.
  */
-#define DERIV_FUSE 4u
+#define DERIV_FUSE 5u /* 4 and 6 measured slower at (10000, 2000) */
 #define DERIV_PIECE (4u * 1024u)
 
 static void deriv(const pf_fec16_kern *K, uint8_t *base, uint32_t s,
@@ -412,11 +518,18 @@ static const pf_fec16_kern *pick_kernel(int impl, int *err) {
 }
 
 static int work_reserve(pf_fec16 *fec, size_t len) {
-  size_t need;
+  size_t need, dec, st = row_bytes(len);
   uint8_t *w;
 
-  if (len > SIZE_MAX / 2 || pf_mul_overflow(row_bytes(len), fec->rows, &need))
+  /* One plane at a time: rows x (plane width), the same space reused by
+   * every plane. */
+  if (len > SIZE_MAX / 2 ||
+      pf_mul_overflow(st < PLANE_ENC ? st : PLANE_ENC, fec->enc_rows, &need) ||
+      pf_mul_overflow(st < dec_plane(fec->n) ? st : dec_plane(fec->n), fec->n,
+                      &dec))
     return PF_ERR_NOMEM;
+  if (dec > need)
+    need = dec;
   if (need <= fec->work_bytes)
     return 0;
   w = pf_mem_aligned_alloc(fec->mem, 64, need);
@@ -484,7 +597,7 @@ int pf_fec16_new(pf_fec16 **pfec, uint32_t k, uint32_t m, size_t max_len,
     enc_rows = 2 * kp;
   }
   fec->n = n;
-  fec->rows = n > enc_rows ? n : enc_rows;
+  fec->enc_rows = enc_rows;
 
   fec->lw = pf_mem_malloc(mem, n * sizeof(uint16_t));
   fec->loc = pf_mem_malloc(mem, n * sizeof(uint16_t));
@@ -547,6 +660,19 @@ const char *pf_fec16_impl_name(const pf_fec16 *fec) {
   return fec ? fec->kern->name : "none";
 }
 
+/* The multiplier table the kernel reads, for the prefetches. */
+static void prefetch_table(xform *x) {
+  if (x->K == &pf_fec16_kern_ref) {
+    x->ptab = NULL;
+  } else if (x->K->name[0] == 'g') {
+    x->ptab = (const uint8_t *)(const void *)pf_fec16_gfni_table();
+    x->ptab_ent = 4 * sizeof(uint64_t);
+  } else {
+    x->ptab = pf_fec16_nib_table();
+    x->ptab_ent = 128;
+  }
+}
+
 /* ---- encoding -------------------------------------------------------- */
 
 /* Width of the plane starting at column |col| of a |len|-byte shard:
@@ -575,7 +701,7 @@ int pf_fec16_encode(pf_fec16 *fec, const uint8_t *const *data,
 
   for (col = 0; col < st; col += w) {
     int tail = col >= full;
-    uint8_t *acc = fec->work + (size_t)2 * chunk * col, *tmp;
+    uint8_t *acc = fec->work, *tmp;
 
     w = plane_width(col, len, PLANE_ENC);
     tmp = acc + (size_t)chunk * w;
@@ -699,11 +825,14 @@ int pf_fec16_decode(pf_fec16 *fec, uint8_t *const *shards,
   memset(&x, 0, sizeof(x));
   x.K = K;
   x.need = fec->need;
+  x.out_loc = fec->loc;
+  x.out_base = dp;
+  prefetch_table(&x);
   for (col = 0; col < st; col += wd) {
     int tail = col >= full;
-    uint8_t *pb = w + (size_t)n * col;
+    uint8_t *pb = w; /* every plane reuses the same, cache-warm space */
 
-    wd = plane_width(col, len, PLANE_DEC);
+    wd = plane_width(col, len, dec_plane(n));
     x.stride = wd;
     /* IFFT of (received shard x locator), erased rows zero. */
     if (!tail) {
@@ -726,23 +855,21 @@ int pf_fec16_decode(pf_fec16 *fec, uint8_t *const *shards,
     }
     ifft_rec(&x, pb, n, end, 0, 0);
     x.src = NULL;
+    x.out = tail ? NULL : shards;
+    x.out_off = col;
     deriv(K, pb, n, wd);
     if (fft_needed(&x, 0, n))
       fft_rec(&x, pb, n, 0, 0);
-    /* Reveal: divide by the locator's derivative. */
-    for (i = 0; i < k; i++) {
-      uint8_t *row = pb + (size_t)(dp + i) * wd;
-      unsigned lm;
-      if (present[i])
-        continue;
-      lm = mod65535(MODULUS - fec->loc[dp + i]);
-      if (!tail) {
-        K->mul(shards[i] + col, row, lm, wd);
-      } else {
-        K->mul(row, row, lm, 64);
+    /* Reveal: divide by the locator's derivative (fused into the FFT's
+     * bottom blocks except for the tail). */
+    if (tail)
+      for (i = 0; i < k; i++) {
+        uint8_t *row = pb + (size_t)(dp + i) * wd;
+        if (present[i])
+          continue;
+        K->mul(row, row, mod65535(MODULUS - fec->loc[dp + i]), 64);
         tail_out(shards[i] + full, row, tl);
       }
-    }
   }
   return (int)lost;
 }

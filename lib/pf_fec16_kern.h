@@ -34,6 +34,13 @@ const uint8_t *pf_fec16_nib_table(void);
  * hi->lo, lo->hi, hi->hi.  Entry 65535 is all zero.
  */
 const uint64_t *pf_fec16_gfni_table(void);
+/*
+ * The same tables as arrays, for the kernels' inner multiplier set-up
+ * (no pthread_once per use): valid once the function above has run,
+ * which pf_fec16_new() does for the kernel it picks.
+ */
+extern uint8_t pf_fec16_nib_tab[PF_GF16_ORDER * 128u];
+extern uint64_t pf_fec16_gfni_tab[PF_GF16_ORDER * 4u];
 
 /* a * exp(log_m) for one element; log_m 65535 gives 0. */
 static inline uint16_t pf_gf16_mul_log(uint16_t a, unsigned log_m) {

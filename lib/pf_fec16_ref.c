@@ -7,6 +7,13 @@
 #include <pthread.h>
 #include <string.h>
 
+#ifdef __linux__
+#include <sys/mman.h>
+#define TABLE_ALIGN (2u * 1024u * 1024u)
+#else
+#define TABLE_ALIGN 4096u
+#endif
+
 #define GF_BITS 16u
 #define GF_POLY 0x1002Du
 
@@ -24,8 +31,25 @@ static pthread_once_t nib_once = PTHREAD_ONCE_INIT;
 static pthread_once_t gfni_once = PTHREAD_ONCE_INIT;
 
 /* 65536 x 128 bytes and 65536 x 32 bytes; BSS, touched only when built. */
-static uint8_t nib_table[PF_GF16_ORDER * 128u] __attribute__((aligned(64)));
-static uint64_t gfni_table[PF_GF16_ORDER * 4u] __attribute__((aligned(64)));
+uint8_t pf_fec16_nib_tab[PF_GF16_ORDER * 128u]
+    __attribute__((aligned(TABLE_ALIGN)));
+uint64_t pf_fec16_gfni_tab[PF_GF16_ORDER * 4u]
+    __attribute__((aligned(TABLE_ALIGN)));
+
+/*
+ * The multiplier tables are read at random (one entry per skew factor
+ * and per locator value): as 4 KiB pages they cost a TLB miss on almost
+ * every lookup.  Where transparent huge pages are on "madvise", ask for
+ * them before the table is first written (a hint; failure is harmless).
+ */
+static void table_hint(void *p, size_t n) {
+#ifdef MADV_HUGEPAGE
+  (void)madvise(p, n, MADV_HUGEPAGE);
+#else
+  (void)p;
+  (void)n;
+#endif
+}
 
 static unsigned add_mod(unsigned a, unsigned b) {
   unsigned s = a + b;
@@ -105,8 +129,9 @@ static void nib_build(void) {
   unsigned lm, j, v, b;
   uint16_t p[16];
 
+  table_hint(pf_fec16_nib_tab, sizeof(pf_fec16_nib_tab));
   for (lm = 0; lm < PF_GF16_ORDER; lm++) {
-    uint8_t *t = nib_table + (size_t)lm * 128u;
+    uint8_t *t = pf_fec16_nib_tab + (size_t)lm * 128u;
     bit_products(lm, p);
     for (j = 0; j < 4; j++) {
       for (v = 0; v < 16; v++) {
@@ -124,7 +149,7 @@ static void nib_build(void) {
 const uint8_t *pf_fec16_nib_table(void) {
   pf_fec16_tables_init();
   pthread_once(&nib_once, nib_build);
-  return nib_table;
+  return pf_fec16_nib_tab;
 }
 
 /*
@@ -148,8 +173,9 @@ static void gfni_build(void) {
   unsigned lm;
   uint16_t p[16];
 
+  table_hint(pf_fec16_gfni_tab, sizeof(pf_fec16_gfni_tab));
   for (lm = 0; lm < PF_GF16_ORDER; lm++) {
-    uint64_t *t = gfni_table + (size_t)lm * 4u;
+    uint64_t *t = pf_fec16_gfni_tab + (size_t)lm * 4u;
     bit_products(lm, p);
     t[0] = affine_matrix(p, 0, 0); /* lo -> lo */
     t[1] = affine_matrix(p, 8, 0); /* hi -> lo */
@@ -161,7 +187,7 @@ static void gfni_build(void) {
 const uint64_t *pf_fec16_gfni_table(void) {
   pf_fec16_tables_init();
   pthread_once(&gfni_once, gfni_build);
-  return gfni_table;
+  return pf_fec16_gfni_tab;
 }
 
 /* ---- reference kernel ---------------------------------------------- */

@@ -297,7 +297,7 @@ static inline T_SSSE3 ssse3_V ssse3_vx(ssse3_V a, ssse3_V b) {
   return a;
 }
 static inline T_SSSE3 void ssse3_ci(ssse3_C *c, unsigned lm) {
-  const uint8_t *t = pf_fec16_nib_table() + (size_t)lm * 128u;
+  const uint8_t *t = pf_fec16_nib_tab + (size_t)lm * 128u;
   unsigned j;
   for (j = 0; j < 4; j++) {
     c->t[j] = _mm_loadu_si128((const __m128i *)(const void *)(t + 32 * j));
@@ -357,7 +357,7 @@ static inline T_AVX2 avx2_V avx2_vx(avx2_V a, avx2_V b) {
   return a;
 }
 static inline T_AVX2 void avx2_ci(avx2_C *c, unsigned lm) {
-  const uint8_t *t = pf_fec16_nib_table() + (size_t)lm * 128u;
+  const uint8_t *t = pf_fec16_nib_tab + (size_t)lm * 128u;
   unsigned j;
   for (j = 0; j < 4; j++) {
     c->t[j] = _mm256_broadcastsi128_si256(
@@ -412,7 +412,7 @@ static inline T_AVX512 __m512i lanes(const uint8_t *lo, const uint8_t *hi) {
   return _mm512_mask_blend_epi64(0xf0, bc128(lo), bc128(hi));
 }
 static inline T_AVX512 void avx512_ci(avx512_C *c, unsigned lm) {
-  const uint8_t *t = pf_fec16_nib_table() + (size_t)lm * 128u;
+  const uint8_t *t = pf_fec16_nib_tab + (size_t)lm * 128u;
   /* nibble j lo-table at t + 32j, hi-table at t + 32j + 16 */
   c->ta = lanes(t + 0, t + 64 + 16);  /* T0lo | T2hi */
   c->tb = lanes(t + 32, t + 96 + 16); /* T1lo | T3hi */
@@ -451,7 +451,7 @@ static inline T_GFNI gfni_V gfni_vx(gfni_V a, gfni_V b) {
   return _mm512_xor_si512(a, b);
 }
 static inline T_GFNI void gfni_ci(gfni_C *c, unsigned lm) {
-  const uint64_t *t = pf_fec16_gfni_table() + (size_t)lm * 4u;
+  const uint64_t *t = pf_fec16_gfni_tab + (size_t)lm * 4u;
   /* m1 on [lo | hi]: lo->lo, hi->hi; m2 on [hi | lo]: hi->lo, lo->hi */
   c->m1 = _mm512_mask_blend_epi64(0xf0, _mm512_set1_epi64((long long)t[0]),
                                   _mm512_set1_epi64((long long)t[3]));
