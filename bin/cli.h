@@ -67,8 +67,6 @@ ssize_t cli_read_full(int fd, void *buf, size_t len);
 /* Writes all |len| bytes; returns 0 or -1 with errno set. */
 int cli_write_all(int fd, const void *buf, size_t len);
 
-#endif /* PF_CLI_H */
-
 /* ---------------------------------------------- pf-send / pf-recv helpers */
 
 /*
@@ -132,3 +130,5 @@ int cli_uring_hint(uint32_t backend, int rv);
 
 /* Formats |bps| as "123.4 Mbit/s" into |buf|. */
 void cli_format_rate(double bps, char *buf, size_t len);
+
+#endif /* PF_CLI_H */

@@ -117,7 +117,6 @@ int fr_writer_finish(struct fr_writer *w);
 uint64_t fr_ivf_pts_to_ns(uint64_t pts, uint32_t num, uint32_t den);
 uint64_t fr_ivf_ns_to_pts(uint64_t ns, uint32_t num, uint32_t den);
 
-#endif /* PF_FRAMING_H */
 
 /*
  * Stream control AUs (doc/wire-eos.md): pf-send sends a START descriptor
@@ -151,3 +150,5 @@ struct fr_ctl {
 void fr_ctl_encode(uint8_t out[FR_CTL_BYTES], const struct fr_ctl *c);
 /* Returns 0, or -1 when |buf| is not a control record. */
 int fr_ctl_decode(struct fr_ctl *c, const uint8_t *buf, size_t len);
+
+#endif /* PF_FRAMING_H */

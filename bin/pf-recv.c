@@ -14,9 +14,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
-#include <signal.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -24,10 +22,8 @@
 
 #include "cli.h"
 #include "framing.h"
+#include "stream_opts.h"
 
-#define DEFAULT_SHARD 1388u
-#define DEFAULT_K 200u
-#define DEFAULT_MAX_FRAME (64u * 1024u * 1024u)
 #define RECV_BATCH 64
 #define GRACE_NS 300000000u /* wait this long after END for stragglers */
 #define DIAG_AFTER 32u      /* datagrams all dropped before diagnosing */
@@ -37,22 +33,10 @@
 /* pf-send numbers its AUs from 0; its two START copies come first. */
 #define FIRST_DATA_INDEX 2u
 
+/* The shared stream options are CLI_SO_* (stream_opts.h). */
 enum {
-  LONG_FEC = 256,
-  LONG_FEC_PERCENT,
-  LONG_MAX_K,
-  LONG_SHARD,
-  LONG_MTU,
-  LONG_KEY_FILE,
-  LONG_NO_ENCRYPT,
-  LONG_AEAD,
-  LONG_IO,
-  LONG_PEER,
+  LONG_PEER = CLI_SO_TOOL,
   LONG_IDLE,
-  LONG_STATS_JSON,
-  LONG_STATS_INTERVAL,
-  LONG_CODEC,
-  LONG_MAX_FRAME,
 };
 
 static const struct option long_options[] = {
@@ -60,33 +44,30 @@ static const struct option long_options[] = {
     {"version", no_argument, NULL, 'V'},
     {"output", required_argument, NULL, 'o'},
     {"framing", required_argument, NULL, 'f'},
-    {"codec", required_argument, NULL, LONG_CODEC},
-    {"fec", required_argument, NULL, LONG_FEC},
-    {"fec-percent", required_argument, NULL, LONG_FEC_PERCENT},
-    {"max-data-per-block", required_argument, NULL, LONG_MAX_K},
-    {"shard-size", required_argument, NULL, LONG_SHARD},
-    {"mtu", required_argument, NULL, LONG_MTU},
-    {"max-frame-size", required_argument, NULL, LONG_MAX_FRAME},
-    {"key-file", required_argument, NULL, LONG_KEY_FILE},
-    {"no-encrypt", no_argument, NULL, LONG_NO_ENCRYPT},
-    {"aead", required_argument, NULL, LONG_AEAD},
-    {"io", required_argument, NULL, LONG_IO},
+    {"codec", required_argument, NULL, CLI_SO_CODEC},
+    {"fec", required_argument, NULL, CLI_SO_FEC},
+    {"fec-percent", required_argument, NULL, CLI_SO_FEC_PERCENT},
+    {"max-data-per-block", required_argument, NULL, CLI_SO_MAX_K},
+    {"shard-size", required_argument, NULL, CLI_SO_SHARD},
+    {"mtu", required_argument, NULL, CLI_SO_MTU},
+    {"max-frame-size", required_argument, NULL, CLI_SO_MAX_FRAME},
+    {"key-file", required_argument, NULL, CLI_SO_KEY_FILE},
+    {"no-encrypt", no_argument, NULL, CLI_SO_NO_ENCRYPT},
+    {"aead", required_argument, NULL, CLI_SO_AEAD},
+    {"io", required_argument, NULL, CLI_SO_IO},
     {"peer", required_argument, NULL, LONG_PEER},
     {"idle-timeout", required_argument, NULL, LONG_IDLE},
-    {"stats-json", required_argument, NULL, LONG_STATS_JSON},
-    {"stats-interval", required_argument, NULL, LONG_STATS_INTERVAL},
+    {"stats-json", required_argument, NULL, CLI_SO_STATS_JSON},
+    {"stats-interval", required_argument, NULL, CLI_SO_STATS_INTERVAL},
     {"quiet", no_argument, NULL, 'q'},
     {"verbose", no_argument, NULL, 'v'},
     {NULL, 0, NULL, 0},
 };
 
 struct opts {
-  const char *output, *key_file, *stats_json, *peer, *local;
-  struct fr_spec framing;
-  uint32_t fec, fec_percent, k, shard, mtu, backend, aead;
-  int aead_given, no_encrypt, quiet, verbose;
-  uint64_t idle_ns, stats_interval_ns, max_frame;
-  int max_frame_given;
+  struct cli_stream_opts so; /* the options pf-send shares */
+  const char *output, *peer, *local;
+  uint64_t idle_ns;
 };
 
 struct held {
@@ -101,20 +82,13 @@ struct state {
   uint32_t next_idx; /* frame_index of the next data frame to write */
   uint64_t late;
   int failed;
-  uint64_t t0, last_rx, end_at, last_stats_ns, last_stats_bytes;
+  struct cli_meter m;
+  uint64_t last_rx, end_at;
   uint64_t frames, bytes_out, skipped, lost_reported, accepted, ctl_frames;
   uint64_t raw_datagrams;
-  int got_start, got_end, diagnosed, connected, tty, quiet;
+  int got_start, got_end, diagnosed, connected;
   struct fr_ctl start, end;
-  FILE *json;
 };
-
-static volatile sig_atomic_t stop_requested;
-
-static void on_signal(int sig) {
-  (void)sig;
-  stop_requested = 1;
-}
 
 static void usage(FILE *f) {
   fprintf(f,
@@ -124,38 +98,24 @@ static void usage(FILE *f) {
           "Options:\n"
           "  -o, --output FILE           write FILE instead of standard "
           "output\n"
-          "  -f, --framing MODE          length (default), fixed:N, raw, "
-          "annexb, ivf\n"
-          "      --codec h264|h265       annexb: the codec (default h264)\n"
-          "      --fec gf8|gf16|none     erasure code (default gf8)\n"
+          CLI_STREAM_HELP_FRAMING
           "      --fec-percent P         largest parity share accepted "
           "(default 90)\n"
-          "      --max-data-per-block K  data shards per FEC block (default "
-          "%u)\n"
-          "      --shard-size N          bytes per shard, even (default "
-          "%u)\n"
-          "      --mtu N                 derive --shard-size from a link "
-          "MTU\n"
-          "      --max-frame-size SIZE   largest frame (default 64M)\n"
-          "      --key-file FILE         key file (or env PF_KEY_FILE)\n"
+          CLI_STREAM_HELP_GEOMETRY
+          CLI_STREAM_HELP_KEY
           "      --no-encrypt            accept unsealed datagrams\n"
-          "      --aead NAME             aes128gcm or chacha20poly1305\n"
-          "      --io uring|mmsg         socket backend (default uring)\n"
+          CLI_STREAM_HELP_AEAD
+          CLI_STREAM_HELP_IO
           "      --peer HOST:PORT        accept datagrams only from this "
           "sender\n"
           "      --idle-timeout S        exit after S seconds without "
           "datagrams (default 10; 0 = never)\n"
           "      --stats-json FILE|-     JSON-lines statistics ('-' needs "
           "--output)\n"
-          "      --stats-interval S      seconds between statistics "
-          "(default 1)\n"
-          "  -q, --quiet                 no summary line\n"
-          "  -v, --verbose               library diagnostics\n"
-          "  -h, --help                  show this help\n"
-          "  -V, --version               show the version\n"
+          CLI_STREAM_HELP_TAIL
           "\nExit status: 0 all frames written, 3 frames lost, 1 failure, "
           "2 usage.  See pf-recv(1).\n",
-          cli_prog, DEFAULT_K, DEFAULT_SHARD);
+          cli_prog, CLI_STREAM_DEFAULT_K, CLI_STREAM_DEFAULT_SHARD);
 }
 
 static int usage_error(void) {
@@ -163,125 +123,32 @@ static int usage_error(void) {
   return CLI_EXIT_USAGE;
 }
 
-static int parse_fec(const char *s, uint32_t *fec) {
-  if (strcmp(s, "gf8") == 0)
-    *fec = PF_FEC_GF8;
-  else if (strcmp(s, "gf16") == 0)
-    *fec = PF_FEC_GF16;
-  else if (strcmp(s, "none") == 0)
-    *fec = FR_CTL_FEC_NONE;
-  else {
-    cli_error("invalid fec '%s': expected gf8, gf16 or none", s);
-    return -1;
-  }
-  return 0;
-}
-
-static const char *fec_name(uint32_t fec) {
-  return fec == PF_FEC_GF16 ? "gf16" : fec == PF_FEC_GF8 ? "gf8" : "none";
-}
-
 static int parse_args(int argc, char **argv, struct opts *o, int *done) {
   static char local[PF_UDP_ADDRSTRLEN + 2];
   const char *a;
-  int c, r;
-  uint64_t v;
+  int c, status;
 
-  while ((c = getopt_long(argc, argv, "hVo:f:qv", long_options, NULL)) !=
+  while ((c = cli_stream_getopt(argc, argv, "hVo:" CLI_STREAM_SHORTOPTS,
+                                long_options, &o->so, usage, &status)) !=
          -1) {
-    r = 0;
     switch (c) {
-    case 'h':
-      usage(stdout);
-      *done = 1;
-      return CLI_EXIT_OK;
-    case 'V':
-      cli_print_version();
-      *done = 1;
-      return CLI_EXIT_OK;
     case 'o':
       o->output = optarg;
-      break;
-    case 'f':
-      r = fr_parse(optarg, &o->framing);
-      break;
-    case LONG_CODEC:
-      r = fr_parse_codec(optarg, &o->framing.codec);
-      break;
-    case LONG_FEC:
-      r = parse_fec(optarg, &o->fec);
-      break;
-    case LONG_FEC_PERCENT:
-      r = cli_parse_u32(optarg, 0, PF_FEC_PERCENT_MAX, "fec percent",
-                        &o->fec_percent);
-      break;
-    case LONG_MAX_K:
-      r = cli_parse_u32(optarg, 1, 65535, "max data per block", &o->k);
-      break;
-    case LONG_SHARD:
-      r = cli_parse_u32(optarg, 2, PF_PKT_MAX_SHARD_PAYLOAD, "shard size",
-                        &o->shard);
-      if (r == 0 && (o->shard & 1)) {
-        cli_error("invalid shard size '%s': must be even", optarg);
-        r = -1;
-      }
-      break;
-    case LONG_MTU:
-      r = cli_parse_u32(optarg, 576, 65535, "mtu", &o->mtu);
-      break;
-    case LONG_MAX_FRAME:
-      r = cli_parse_size(optarg, 1, UINT32_MAX, "max frame size", &v);
-      o->max_frame = v;
-      o->max_frame_given = 1;
-      break;
-    case LONG_KEY_FILE:
-      o->key_file = optarg;
-      break;
-    case LONG_NO_ENCRYPT:
-      o->no_encrypt = 1;
-      break;
-    case LONG_AEAD:
-      r = cli_parse_aead(optarg, &o->aead);
-      o->aead_given = 1;
-      break;
-    case LONG_IO:
-      r = pf_udp_backend_parse(optarg);
-      if (r < 0) {
-        cli_error("invalid io backend '%s': expected uring or mmsg", optarg);
-        r = -1;
-      } else {
-        o->backend = (uint32_t)r;
-        r = 0;
-      }
       break;
     case LONG_PEER:
       o->peer = optarg;
       break;
     case LONG_IDLE:
-      r = cli_parse_seconds(optarg, 86400, "idle timeout", &o->idle_ns);
-      break;
-    case LONG_STATS_JSON:
-      o->stats_json = optarg;
-      break;
-    case LONG_STATS_INTERVAL:
-      r = cli_parse_seconds(optarg, 3600, "stats interval",
-                            &o->stats_interval_ns);
-      if (r == 0 && o->stats_interval_ns < 10000000u) {
-        cli_error("invalid stats interval '%s': at least 0.01 s", optarg);
-        r = -1;
-      }
-      break;
-    case 'q':
-      o->quiet = 1;
-      break;
-    case 'v':
-      o->verbose = 1;
+      if (cli_parse_seconds(optarg, 86400, "idle timeout", &o->idle_ns) != 0)
+        return usage_error();
       break;
     default:
       return usage_error();
     }
-    if (r != 0)
-      return usage_error();
+  }
+  if (status >= 0) {
+    *done = 1;
+    return status;
   }
   if (optind + 1 != argc) {
     cli_error(optind == argc ? "no [ADDR:]PORT given" : "too many arguments");
@@ -293,45 +160,11 @@ static int parse_args(int argc, char **argv, struct opts *o, int *done) {
     a = local;
   }
   o->local = a;
-  if (o->stats_json && strcmp(o->stats_json, "-") == 0 &&
+  if (o->so.stats_json && strcmp(o->so.stats_json, "-") == 0 &&
       (!o->output || strcmp(o->output, "-") == 0)) {
     cli_error("--stats-json - needs --output FILE (standard output carries "
               "the frames)");
     return usage_error();
-  }
-  return CLI_EXIT_OK;
-}
-
-static int load_key(const struct opts *o, struct cli_key *key) {
-  const char *kf = o->key_file;
-
-  memset(key, 0, sizeof(*key));
-  if (o->no_encrypt) {
-    if (o->key_file) {
-      cli_error("--no-encrypt and --key-file exclude each other");
-      usage(stderr);
-      return CLI_EXIT_USAGE;
-    }
-    return CLI_EXIT_OK;
-  }
-  if (!kf) {
-    const char *env = getenv("PF_KEY_FILE");
-    if (env && *env)
-      kf = env;
-  }
-  if (!kf) {
-    cli_error("no key: give --key-file FILE (or set PF_KEY_FILE), or "
-              "--no-encrypt to accept unsealed datagrams");
-    usage(stderr);
-    return CLI_EXIT_USAGE;
-  }
-  if (cli_key_read(kf, key) != 0)
-    return CLI_EXIT_FAIL;
-  if (o->aead_given && o->aead != key->aead) {
-    cli_error("--aead %s does not match the key file's %s",
-              cli_aead_name(o->aead), cli_aead_name(key->aead));
-    cli_wipe(key, sizeof(*key));
-    return CLI_EXIT_USAGE;
   }
   return CLI_EXIT_OK;
 }
@@ -395,7 +228,7 @@ static void stats_emit(struct state *s, const pf_receiver *r, pf_udp *u,
   pf_receiver_stats rs;
   pf_udp_stats us;
   uint64_t now = pf_clock_now_ns();
-  double el = (double)(now - s->t0) / 1e9, rate, inst;
+  double el, rate, inst;
   char rb[32];
 
   get_rstats(r, &rs);
@@ -403,15 +236,9 @@ static void stats_emit(struct state *s, const pf_receiver *r, pf_udp *u,
   us.struct_size = sizeof(us);
   if (pf_udp_stats_get(u, &us) != 0)
     memset(&us, 0, sizeof(us));
-  rate = el > 0 ? (double)rs.bytes_received * 8 / el : 0;
-  inst = now > s->last_stats_ns
-             ? (double)(rs.bytes_received - s->last_stats_bytes) * 8 /
-                   ((double)(now - s->last_stats_ns) / 1e9)
-             : 0;
-  s->last_stats_ns = now;
-  s->last_stats_bytes = rs.bytes_received;
-  if (s->json) {
-    fprintf(s->json,
+  cli_meter_rates(&s->m, now, rs.bytes_received, &el, &rate, &inst);
+  if (s->m.json) {
+    fprintf(s->m.json,
             "{\"ts\":%.3f,\"tool\":\"pf-recv\",\"final\":%s,"
             "\"elapsed_s\":%.3f,\"frames\":%" PRIu64 ",\"bytes_out\":%" PRIu64
             ",\"frames_expected\":%" PRId64 ",\"frames_lost\":%" PRIu64
@@ -436,11 +263,11 @@ static void stats_emit(struct state *s, const pf_receiver *r, pf_udp *u,
             rs.drop_stale, rs.drop_duplicate, rs.drop_late, rs.drop_replay,
             rs.drop_auth, rs.drop_budget, rs.drop_fec, rs.drop_nomem,
             us.rx_truncated, us.backend ? us.backend : "?");
-    fflush(s->json);
+    fflush(s->m.json);
   }
-  if (final && !s->quiet) {
+  if (final && !s->m.quiet) {
     cli_format_rate(rate, rb, sizeof(rb));
-    if (s->tty)
+    if (s->m.tty)
       fputs("\r\033[K", stderr);
     fprintf(stderr,
             "%s: wrote %" PRIu64 " frames, %" PRIu64 " bytes in %.2f s (%s)"
@@ -457,7 +284,7 @@ static void stats_emit(struct state *s, const pf_receiver *r, pf_udp *u,
             geometry_drops(&rs), rs.drop_duplicate,
             rs.packets_dropped - rs.drop_auth - geometry_drops(&rs) -
                 rs.drop_late - rs.drop_duplicate);
-  } else if (!final && s->tty) {
+  } else if (!final && s->m.tty) {
     cli_format_rate(inst, rb, sizeof(rb));
     fprintf(stderr,
             "\r\033[K%s: %s  frames %" PRIu64 "  lost %" PRIu64
@@ -480,40 +307,42 @@ static int handle_ctl(struct state *s, const struct opts *o,
   const struct fr_ctl *first = s->got_start ? &s->start
                                : s->got_end ? &s->end
                                             : NULL;
-  uint32_t arg = o->framing.mode == FR_FIXED    ? o->framing.fixed
-                 : o->framing.mode == FR_ANNEXB ? (uint32_t)o->framing.codec
-                                                : 0;
+  uint32_t arg = cli_stream_framing_arg(&o->so);
 
   if (first && first->stream_id != c->stream_id)
     return 0; /* another run of pf-send: not ours */
   s->ctl_frames++;
   if (!first) {
-    if (c->fec != o->fec && c->fec != FR_CTL_FEC_NONE &&
-        o->fec != FR_CTL_FEC_NONE) {
+    if (c->fec != o->so.fec && c->fec != FR_CTL_FEC_NONE &&
+        o->so.fec != FR_CTL_FEC_NONE) {
       cli_error("fec mismatch: the sender uses --fec %s, this side --fec %s",
-                fec_name(c->fec), fec_name(o->fec));
+                cli_stream_fec_name(c->fec),
+                cli_stream_fec_name(o->so.fec));
       return -1;
     }
-    if (c->framing != (uint32_t)o->framing.mode || c->framing_arg != arg) {
+    if (c->framing != (uint32_t)o->so.framing.mode ||
+        c->framing_arg != arg) {
       cli_error("framing mismatch: the sender uses --framing %s%s, this side "
                 "--framing %s%s (check --framing/--codec on both sides)",
                 fr_mode_name((int)c->framing),
                 c->framing == FR_ANNEXB ? (c->framing_arg ? " --codec h265"
                                                           : " --codec h264")
                                         : "",
-                fr_mode_name(o->framing.mode),
-                o->framing.mode == FR_ANNEXB
+                fr_mode_name(o->so.framing.mode),
+                o->so.framing.mode == FR_ANNEXB
                     ? (arg ? " --codec h265" : " --codec h264")
                     : "");
       return -1;
     }
-    if (c->shard_payload != o->shard || c->max_data_per_block != o->k) {
+    if (c->shard_payload != o->so.shard ||
+        c->max_data_per_block != o->so.k) {
       cli_error("geometry mismatch: the sender uses --shard-size %u "
                 "--max-data-per-block %u, this side %u and %u",
-                c->shard_payload, c->max_data_per_block, o->shard, o->k);
+                c->shard_payload, c->max_data_per_block, o->so.shard,
+                o->so.k);
       return -1;
     }
-    if (o->framing.mode == FR_IVF)
+    if (o->so.framing.mode == FR_IVF)
       fr_writer_set_ivf_header(w, c->ivf_header);
   }
   if (c->type == FR_CTL_START && !s->got_start) {
@@ -533,7 +362,7 @@ static int write_frame(struct state *s, const struct opts *o, pf_receiver *r,
   uint64_t pts = 0;
   int wr, rv = 0;
 
-  if (o->framing.mode == FR_IVF && w->have_ivf_header)
+  if (o->so.framing.mode == FR_IVF && w->have_ivf_header)
     pts = fr_ivf_ns_to_pts(f->pts_ns, get_le32(w->ivf_header + 20),
                            get_le32(w->ivf_header + 16));
   wr = s->failed ? 0 : fr_writer_write(w, f->data, f->len, pts);
@@ -703,10 +532,10 @@ static int run(const struct opts *o) {
   pf_receiver_stats rs;
   uint64_t next_stats;
   int fd = STDOUT_FILENO, rv, ret = CLI_EXIT_FAIL, i, n;
-  struct sigaction sa;
 
   memset(&s, 0, sizeof(s));
-  rv = load_key(o, &key);
+  rv = cli_stream_load_key(&o->so, &key, "accept unsealed datagrams", usage,
+                           1);
   if (rv != CLI_EXIT_OK)
     return rv;
   if (o->output && strcmp(o->output, "-") != 0) {
@@ -718,53 +547,35 @@ static int run(const struct opts *o) {
   } else if (cli_refuse_tty(STDOUT_FILENO, "received frames") != 0) {
     goto out;
   }
-  if (o->stats_json) {
-    if (strcmp(o->stats_json, "-") == 0)
-      s.json = stdout;
-    else if (!(s.json = fopen(o->stats_json, "we"))) {
-      cli_error("cannot open '%s': %s", o->stats_json, strerror(errno));
-      goto out;
-    }
-  }
-  s.quiet = o->quiet;
-  s.tty = !o->quiet && isatty(STDERR_FILENO);
-  fr_writer_init(&w, &o->framing, fd);
+  if (cli_meter_open(&s.m, &o->so) != 0)
+    goto out;
+  fr_writer_init(&w, &o->so.framing, fd);
 
   pf_receiver_config_default(&rc);
-  rc.fec_scheme = o->fec == PF_FEC_GF16 ? PF_FEC_GF16 : PF_FEC_GF8;
-  rc.shard_payload = o->shard;
-  rc.max_data_per_block = o->k;
-  rc.max_fec_percent = o->fec_percent;
-  rc.max_frame_bytes = o->max_frame < FR_CTL_BYTES ? FR_CTL_BYTES
-                                                   : o->max_frame;
+  rc.fec_scheme = cli_stream_fec_scheme(&o->so);
+  rc.shard_payload = o->so.shard;
+  rc.max_data_per_block = o->so.k;
+  rc.max_fec_percent = o->so.fec_percent;
+  rc.max_frame_bytes = cli_stream_max_frame_bytes(&o->so);
   rc.peer_direction = PF_DIR_HOST;
-  if (!o->no_encrypt) {
-    rc.aead = key.aead;
-    memcpy(rc.key, key.key, key.key_len);
-    rc.key_len = key.key_len;
-    memcpy(rc.salt, key.salt, sizeof(rc.salt));
-  }
+  if (!o->so.no_encrypt)
+    cli_stream_key_copy(&key, &rc.aead, rc.key, &rc.key_len, rc.salt);
   rv = pf_receiver_new(&r, &rc, NULL);
   cli_wipe(&rc, sizeof(rc));
   cli_wipe(&key, sizeof(key));
   if (rv != 0) {
     cli_error("cannot set up the receiver (shard size %u, %u data shards "
               "per block, fec %s): %s",
-              o->shard, o->k, fec_name(o->fec), pf_strerror(rv));
+              o->so.shard, o->so.k, cli_stream_fec_name(o->so.fec),
+              pf_strerror(rv));
     ret = rv == PF_ERR_INVALID_ARGUMENT ? CLI_EXIT_USAGE : CLI_EXIT_FAIL;
     goto out;
   }
 
-  pf_udp_config_default(&uc);
-  uc.backend = o->backend;
-  uc.max_datagram = PF_PKT_MAX_DATAGRAM;
-  rv = pf_udp_open(&u, &uc, o->local, o->peer, NULL);
-  if (rv == -ENOPROTOOPT) {
-    cli_error("warning: no UDP GRO in this kernel; receiving datagram by "
-              "datagram");
-    uc.gso = uc.gro = 0;
-    rv = pf_udp_open(&u, &uc, o->local, o->peer, NULL);
-  }
+  rv = cli_stream_udp_open(&u, &uc, &o->so, PF_PKT_MAX_DATAGRAM, o->local,
+                           o->peer,
+                           "warning: no UDP GRO in this kernel; receiving "
+                           "datagram by datagram");
   if (rv != 0) {
     if (rv == PF_ERR_INVALID_ARGUMENT) {
       cli_error("invalid address '%s'%s%s%s: expected [ADDR:]PORT, "
@@ -772,7 +583,7 @@ static int run(const struct opts *o) {
                 o->local, o->peer ? " or peer '" : "", o->peer ? o->peer : "",
                 o->peer ? "'" : "");
       ret = CLI_EXIT_USAGE;
-    } else if (cli_uring_hint(o->backend, rv)) {
+    } else if (cli_uring_hint(o->so.backend, rv)) {
       cli_error("cannot use io_uring: %s; try --io=mmsg", pf_strerror(rv));
     } else {
       cli_error("cannot bind %s: %s", o->local, pf_strerror(rv));
@@ -780,23 +591,17 @@ static int run(const struct opts *o) {
     goto out;
   }
   s.connected = o->peer != NULL;
-  if (!o->quiet) {
+  if (!o->so.quiet) {
     fprintf(stderr, "%s: listening on port %u\n", cli_prog,
             (unsigned)pf_udp_local_port(u));
     fflush(stderr);
   }
 
-  memset(&sa, 0, sizeof(sa));
-  sa.sa_handler = on_signal;
-  sigemptyset(&sa.sa_mask);
-  sigaction(SIGINT, &sa, NULL);
-  sigaction(SIGTERM, &sa, NULL);
-  sa.sa_handler = SIG_IGN;
-  sigaction(SIGPIPE, &sa, NULL);
+  cli_stream_signals();
 
   s.next_idx = FIRST_DATA_INDEX;
-  s.t0 = s.last_rx = s.last_stats_ns = pf_clock_now_ns();
-  next_stats = s.t0 + o->stats_interval_ns;
+  s.m.t0 = s.last_rx = s.m.last_ns = pf_clock_now_ns();
+  next_stats = s.m.t0 + o->so.stats_interval_ns;
   for (;;) {
     uint64_t now = pf_clock_now_ns(), deadline = next_stats;
     int timeout_ms;
@@ -807,7 +612,7 @@ static int run(const struct opts *o) {
       break;
     if (o->idle_ns && now >= s.last_rx + o->idle_ns)
       break;
-    if (stop_requested)
+    if (cli_stop_requested)
       break;
     if (s.got_end && s.end_at + GRACE_NS < deadline)
       deadline = s.end_at + GRACE_NS;
@@ -854,9 +659,9 @@ static int run(const struct opts *o) {
       s.diagnosed = diagnose(&rs);
     }
     if (now >= next_stats) {
-      if (s.json || s.tty)
+      if (s.m.json || s.m.tty)
         stats_emit(&s, r, u, 0);
-      next_stats = now + o->stats_interval_ns;
+      next_stats = now + o->so.stats_interval_ns;
     }
   }
   if (flush_all(&s, o, r, &w) != 0)
@@ -869,12 +674,12 @@ static int run(const struct opts *o) {
   if (s.accepted == 0) {
     if (!s.diagnosed && !diagnose(&rs))
       cli_error("no datagrams received%s",
-                stop_requested ? "" : " before the idle timeout");
+                cli_stop_requested ? "" : " before the idle timeout");
     ret = CLI_EXIT_FAIL;
   } else if (!s.got_end) {
     cli_error("the end of the stream was not seen (%s); %" PRIu64
               " frames written, %" PRIu64 " known lost",
-              stop_requested ? "interrupted" : "idle timeout", s.frames,
+              cli_stop_requested ? "interrupted" : "idle timeout", s.frames,
               s.lost_reported + s.skipped);
     ret = EXIT_LOST;
   } else if (s.frames < s.end.frames) {
@@ -887,8 +692,7 @@ static int run(const struct opts *o) {
 out:
   if (r && u)
     stats_emit(&s, r, u, 1);
-  if (s.json && s.json != stdout)
-    fclose(s.json);
+  cli_meter_close(&s.m);
   pf_udp_close(u);
   pf_receiver_del(r);
   if (fd > STDOUT_FILENO && close(fd) != 0 && ret == CLI_EXIT_OK) {
@@ -905,30 +709,12 @@ int main(int argc, char **argv) {
 
   cli_init("pf-recv");
   memset(&o, 0, sizeof(o));
-  o.framing.mode = FR_LENGTH;
-  o.fec = PF_FEC_GF8;
-  o.fec_percent = PF_FEC_PERCENT_MAX;
-  o.k = DEFAULT_K;
-  o.shard = DEFAULT_SHARD;
-  o.backend = PF_UDP_IO_URING;
-  o.aead = PF_AEAD_AES128GCM;
+  cli_stream_opts_default(&o.so, PF_FEC_PERCENT_MAX);
   o.idle_ns = 10000000000ull;
-  o.stats_interval_ns = 1000000000u;
-  o.max_frame = DEFAULT_MAX_FRAME;
   rv = parse_args(argc, argv, &o, &done);
   if (rv != CLI_EXIT_OK || done)
     return rv;
-  if (o.mtu) {
-    o.shard = pf_shard_payload_for_mtu(o.mtu, 1);
-    if (o.shard < 2) {
-      cli_error("invalid mtu %u: no room for a shard", o.mtu);
-      return usage_error();
-    }
-  }
-  /* A frame may span at most 65535 blocks: with small blocks the
-   * default largest frame shrinks to fit (the same on both sides). */
-  if (!o.max_frame_given && 65535ull * o.k * o.shard < o.max_frame)
-    o.max_frame = 65535ull * o.k * o.shard;
-  cli_log_to_stderr(o.verbose ? PF_LOG_INFO : PF_LOG_WARN);
+  if (cli_stream_opts_finish(&o.so) != 0)
+    return usage_error();
   return run(&o);
 }

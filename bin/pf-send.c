@@ -14,9 +14,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
-#include <signal.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
 #include <unistd.h>
@@ -26,33 +24,19 @@
 
 #include "cli.h"
 #include "framing.h"
+#include "stream_opts.h"
 
-#define DEFAULT_SHARD 1388u
-#define DEFAULT_K 200u
-#define DEFAULT_FEC_PERCENT 15u
-#define DEFAULT_MAX_FRAME (64u * 1024u * 1024u)
+#define DEFAULT_FEC_PERCENT 15u /* pf-recv accepts up to the maximum */
 #define SEND_RUN_MAX 1024u /* datagrams per pf_udp_send_segments() */
 #define START_COPIES 2
 #define END_COPIES 3
 #define END_GAP_NS 2000000u           /* 2 ms between END copies */
 #define WRITABLE_WAIT_MS 10000        /* give up after 10 s without room */
 
+/* The shared stream options are CLI_SO_* (stream_opts.h). */
 enum {
-  LONG_FEC = 256,
-  LONG_FEC_PERCENT,
-  LONG_MAX_K,
-  LONG_SHARD,
-  LONG_MTU,
-  LONG_RATE,
-  LONG_KEY_FILE,
-  LONG_NO_ENCRYPT,
-  LONG_AEAD,
+  LONG_RATE = CLI_SO_TOOL,
   LONG_GEN_KEY,
-  LONG_IO,
-  LONG_STATS_JSON,
-  LONG_STATS_INTERVAL,
-  LONG_CODEC,
-  LONG_MAX_FRAME,
 };
 
 static const struct option long_options[] = {
@@ -60,50 +44,37 @@ static const struct option long_options[] = {
     {"version", no_argument, NULL, 'V'},
     {"input", required_argument, NULL, 'i'},
     {"framing", required_argument, NULL, 'f'},
-    {"codec", required_argument, NULL, LONG_CODEC},
-    {"fec", required_argument, NULL, LONG_FEC},
-    {"fec-percent", required_argument, NULL, LONG_FEC_PERCENT},
-    {"max-data-per-block", required_argument, NULL, LONG_MAX_K},
-    {"shard-size", required_argument, NULL, LONG_SHARD},
-    {"mtu", required_argument, NULL, LONG_MTU},
+    {"codec", required_argument, NULL, CLI_SO_CODEC},
+    {"fec", required_argument, NULL, CLI_SO_FEC},
+    {"fec-percent", required_argument, NULL, CLI_SO_FEC_PERCENT},
+    {"max-data-per-block", required_argument, NULL, CLI_SO_MAX_K},
+    {"shard-size", required_argument, NULL, CLI_SO_SHARD},
+    {"mtu", required_argument, NULL, CLI_SO_MTU},
     {"rate", required_argument, NULL, LONG_RATE},
-    {"max-frame-size", required_argument, NULL, LONG_MAX_FRAME},
-    {"key-file", required_argument, NULL, LONG_KEY_FILE},
-    {"no-encrypt", no_argument, NULL, LONG_NO_ENCRYPT},
-    {"aead", required_argument, NULL, LONG_AEAD},
+    {"max-frame-size", required_argument, NULL, CLI_SO_MAX_FRAME},
+    {"key-file", required_argument, NULL, CLI_SO_KEY_FILE},
+    {"no-encrypt", no_argument, NULL, CLI_SO_NO_ENCRYPT},
+    {"aead", required_argument, NULL, CLI_SO_AEAD},
     {"gen-key", required_argument, NULL, LONG_GEN_KEY},
-    {"io", required_argument, NULL, LONG_IO},
-    {"stats-json", required_argument, NULL, LONG_STATS_JSON},
-    {"stats-interval", required_argument, NULL, LONG_STATS_INTERVAL},
+    {"io", required_argument, NULL, CLI_SO_IO},
+    {"stats-json", required_argument, NULL, CLI_SO_STATS_JSON},
+    {"stats-interval", required_argument, NULL, CLI_SO_STATS_INTERVAL},
     {"quiet", no_argument, NULL, 'q'},
     {"verbose", no_argument, NULL, 'v'},
     {NULL, 0, NULL, 0},
 };
 
 struct opts {
-  const char *input, *key_file, *gen_key, *stats_json, *peer;
-  struct fr_spec framing;
-  uint32_t fec, fec_percent, k, shard, mtu, backend, aead;
-  int aead_given, no_encrypt, quiet, verbose, fec_percent_given;
-  uint64_t rate, stats_interval_ns, max_frame;
-  int max_frame_given;
+  struct cli_stream_opts so; /* the options pf-recv shares */
+  const char *input, *gen_key, *peer;
+  uint64_t rate;
 };
 
 struct stats {
-  uint64_t t0;
+  struct cli_meter m;
   uint64_t frames, bytes_in;
   uint64_t eagain_waits, refused;
-  uint64_t last_ns, last_bytes;
-  FILE *json;
-  int tty, quiet;
 };
-
-static volatile sig_atomic_t stop_requested;
-
-static void on_signal(int sig) {
-  (void)sig;
-  stop_requested = 1;
-}
 
 static void usage(FILE *f) {
   fprintf(f,
@@ -114,35 +85,22 @@ static void usage(FILE *f) {
           "Options:\n"
           "  -i, --input FILE            read FILE instead of standard "
           "input\n"
-          "  -f, --framing MODE          length (default), fixed:N, raw, "
-          "annexb, ivf\n"
-          "      --codec h264|h265       annexb: the codec (default h264)\n"
-          "      --fec gf8|gf16|none     erasure code (default gf8)\n"
+          CLI_STREAM_HELP_FRAMING
           "      --fec-percent P         parity per block in percent, "
           "0..90 (default %u)\n"
-          "      --max-data-per-block K  data shards per FEC block (default "
-          "%u)\n"
-          "      --shard-size N          bytes per shard, even (default "
-          "%u)\n"
-          "      --mtu N                 derive --shard-size from a link "
-          "MTU\n"
+          CLI_STREAM_HELP_GEOMETRY
           "      --rate R                pacing rate in bits/s, suffix "
           "k/M/G (default 0: unpaced)\n"
-          "      --max-frame-size SIZE   largest frame (default 64M)\n"
-          "      --key-file FILE         key file (or env PF_KEY_FILE)\n"
+          CLI_STREAM_HELP_KEY
           "      --no-encrypt            send unsealed datagrams\n"
-          "      --aead NAME             aes128gcm or chacha20poly1305\n"
+          CLI_STREAM_HELP_AEAD
           "      --gen-key FILE          write a fresh key file and exit\n"
-          "      --io uring|mmsg         socket backend (default uring)\n"
+          CLI_STREAM_HELP_IO
           "      --stats-json FILE|-     JSON-lines statistics\n"
-          "      --stats-interval S      seconds between statistics "
-          "(default 1)\n"
-          "  -q, --quiet                 no summary line\n"
-          "  -v, --verbose               library diagnostics\n"
-          "  -h, --help                  show this help\n"
-          "  -V, --version               show the version\n"
+          CLI_STREAM_HELP_TAIL
           "\nSee pf-send(1).\n",
-          cli_prog, cli_prog, DEFAULT_FEC_PERCENT, DEFAULT_K, DEFAULT_SHARD);
+          cli_prog, cli_prog, DEFAULT_FEC_PERCENT, CLI_STREAM_DEFAULT_K,
+          CLI_STREAM_DEFAULT_SHARD);
 }
 
 static int usage_error(void) {
@@ -150,120 +108,30 @@ static int usage_error(void) {
   return CLI_EXIT_USAGE;
 }
 
-static int parse_fec(const char *s, uint32_t *fec) {
-  if (strcmp(s, "gf8") == 0)
-    *fec = PF_FEC_GF8;
-  else if (strcmp(s, "gf16") == 0)
-    *fec = PF_FEC_GF16;
-  else if (strcmp(s, "none") == 0)
-    *fec = FR_CTL_FEC_NONE;
-  else {
-    cli_error("invalid fec '%s': expected gf8, gf16 or none", s);
-    return -1;
-  }
-  return 0;
-}
-
 static int parse_args(int argc, char **argv, struct opts *o, int *done) {
-  int c, r;
-  uint64_t v;
+  int c, status;
 
-  while ((c = getopt_long(argc, argv, "hVi:f:qv", long_options, NULL)) !=
+  while ((c = cli_stream_getopt(argc, argv, "hVi:" CLI_STREAM_SHORTOPTS,
+                                long_options, &o->so, usage, &status)) !=
          -1) {
-    r = 0;
     switch (c) {
-    case 'h':
-      usage(stdout);
-      *done = 1;
-      return CLI_EXIT_OK;
-    case 'V':
-      cli_print_version();
-      *done = 1;
-      return CLI_EXIT_OK;
     case 'i':
       o->input = optarg;
       break;
-    case 'f':
-      r = fr_parse(optarg, &o->framing);
-      break;
-    case LONG_CODEC:
-      r = fr_parse_codec(optarg, &o->framing.codec);
-      break;
-    case LONG_FEC:
-      r = parse_fec(optarg, &o->fec);
-      break;
-    case LONG_FEC_PERCENT:
-      r = cli_parse_u32(optarg, 0, PF_FEC_PERCENT_MAX, "fec percent",
-                        &o->fec_percent);
-      o->fec_percent_given = 1;
-      break;
-    case LONG_MAX_K:
-      r = cli_parse_u32(optarg, 1, 65535, "max data per block", &o->k);
-      break;
-    case LONG_SHARD:
-      r = cli_parse_u32(optarg, 2, PF_PKT_MAX_SHARD_PAYLOAD, "shard size",
-                        &o->shard);
-      if (r == 0 && (o->shard & 1)) {
-        cli_error("invalid shard size '%s': must be even", optarg);
-        r = -1;
-      }
-      break;
-    case LONG_MTU:
-      r = cli_parse_u32(optarg, 576, 65535, "mtu", &o->mtu);
-      break;
     case LONG_RATE:
-      r = cli_parse_rate(optarg, "rate", &o->rate);
-      break;
-    case LONG_MAX_FRAME:
-      r = cli_parse_size(optarg, 1, UINT32_MAX, "max frame size", &v);
-      o->max_frame = v;
-      o->max_frame_given = 1;
-      break;
-    case LONG_KEY_FILE:
-      o->key_file = optarg;
-      break;
-    case LONG_NO_ENCRYPT:
-      o->no_encrypt = 1;
-      break;
-    case LONG_AEAD:
-      r = cli_parse_aead(optarg, &o->aead);
-      o->aead_given = 1;
+      if (cli_parse_rate(optarg, "rate", &o->rate) != 0)
+        return usage_error();
       break;
     case LONG_GEN_KEY:
       o->gen_key = optarg;
       break;
-    case LONG_IO:
-      r = pf_udp_backend_parse(optarg);
-      if (r < 0) {
-        cli_error("invalid io backend '%s': expected uring or mmsg", optarg);
-        r = -1;
-      } else {
-        o->backend = (uint32_t)r;
-        r = 0;
-      }
-      break;
-    case LONG_STATS_JSON:
-      o->stats_json = optarg;
-      break;
-    case LONG_STATS_INTERVAL:
-      r = cli_parse_seconds(optarg, 3600, "stats interval",
-                            &o->stats_interval_ns);
-      if (r == 0 && o->stats_interval_ns < 10000000u) {
-        cli_error("invalid stats interval '%s': at least 0.01 s", optarg);
-        r = -1;
-      }
-      break;
-    case 'q':
-      o->quiet = 1;
-      break;
-    case 'v':
-      o->verbose = 1;
-      break;
     default:
       return usage_error();
     }
-    if (r != 0)
-      return usage_error();
+  }
+  if (status >= 0) {
+    *done = 1;
+    return status;
   }
   if (o->gen_key) {
     if (optind != argc) {
@@ -287,7 +155,7 @@ static void stats_emit(struct stats *st, pf_sender *s, pf_udp *u, int final) {
   pf_sender_stats ss;
   pf_udp_stats us;
   uint64_t now = pf_clock_now_ns();
-  double el = (double)(now - st->t0) / 1e9, rate, inst;
+  double el, rate, inst;
   char rb[32];
 
   memset(&ss, 0, sizeof(ss));
@@ -296,15 +164,9 @@ static void stats_emit(struct stats *st, pf_sender *s, pf_udp *u, int final) {
   us.struct_size = sizeof(us);
   if (pf_sender_get_stats(s, &ss) != 0 || pf_udp_stats_get(u, &us) != 0)
     return;
-  rate = el > 0 ? (double)ss.bytes_sent * 8 / el : 0;
-  inst = now > st->last_ns
-             ? (double)(ss.bytes_sent - st->last_bytes) * 8 /
-                   ((double)(now - st->last_ns) / 1e9)
-             : 0;
-  st->last_ns = now;
-  st->last_bytes = ss.bytes_sent;
-  if (st->json) {
-    fprintf(st->json,
+  cli_meter_rates(&st->m, now, ss.bytes_sent, &el, &rate, &inst);
+  if (st->m.json) {
+    fprintf(st->m.json,
             "{\"ts\":%.3f,\"tool\":\"pf-send\",\"final\":%s,"
             "\"elapsed_s\":%.3f,\"frames\":%" PRIu64 ",\"bytes_in\":%" PRIu64
             ",\"datagrams\":%" PRIu64 ",\"data_datagrams\":%" PRIu64
@@ -317,11 +179,11 @@ static void stats_emit(struct stats *st, pf_sender *s, pf_udp *u, int final) {
             ss.bytes_sent, final ? rate : inst, ss.fec_percent,
             st->eagain_waits, st->refused, us.tx_calls,
             us.backend ? us.backend : "?", us.gso);
-    fflush(st->json);
+    fflush(st->m.json);
   }
-  if (final && !st->quiet) {
+  if (final && !st->m.quiet) {
     cli_format_rate(rate, rb, sizeof(rb));
-    if (st->tty)
+    if (st->m.tty)
       fputs("\r\033[K", stderr);
     fprintf(stderr,
             "%s: sent %" PRIu64 " frames, %" PRIu64 " bytes in %.2f s (%s): "
@@ -329,7 +191,7 @@ static void stats_emit(struct stats *st, pf_sender *s, pf_udp *u, int final) {
             " waits for socket buffer, %" PRIu64 " refused\n",
             cli_prog, st->frames, st->bytes_in, el, rb, ss.packets_sent,
             ss.parity_packets, st->eagain_waits, st->refused);
-  } else if (st->tty) {
+  } else if (st->m.tty) {
     cli_format_rate(inst, rb, sizeof(rb));
     fprintf(stderr,
             "\r\033[K%s: %s  frames %" PRIu64 "  datagrams %" PRIu64
@@ -441,39 +303,6 @@ static int send_ctl(pf_sender *s, pf_udp *u, struct stats *st,
   return 0;
 }
 
-static int load_key(struct opts *o, struct cli_key *key) {
-  const char *kf = o->key_file;
-
-  memset(key, 0, sizeof(*key));
-  if (!kf && !o->no_encrypt) {
-    const char *env = getenv("PF_KEY_FILE");
-    if (env && *env)
-      kf = env;
-  }
-  if (o->no_encrypt) {
-    if (o->key_file) {
-      cli_error("--no-encrypt and --key-file exclude each other");
-      return CLI_EXIT_USAGE;
-    }
-    return CLI_EXIT_OK;
-  }
-  if (!kf) {
-    cli_error("no key: give --key-file FILE (or set PF_KEY_FILE), or "
-              "--no-encrypt to send in the clear");
-    usage(stderr);
-    return CLI_EXIT_USAGE;
-  }
-  if (cli_key_read(kf, key) != 0)
-    return CLI_EXIT_FAIL;
-  if (o->aead_given && o->aead != key->aead) {
-    cli_error("--aead %s does not match the key file's %s",
-              cli_aead_name(o->aead), cli_aead_name(key->aead));
-    cli_wipe(key, sizeof(*key));
-    return CLI_EXIT_USAGE;
-  }
-  return CLI_EXIT_OK;
-}
-
 static int run(struct opts *o) {
   struct cli_key key;
   struct fr_reader rd;
@@ -487,9 +316,8 @@ static int run(struct opts *o) {
   size_t len, max_count;
   uint64_t pts = 0, next_stats, rate_next_ns = 0, rate_bytes = 0;
   int fd = STDIN_FILENO, rv, ret = CLI_EXIT_FAIL;
-  struct sigaction sa;
 
-  rv = load_key(o, &key);
+  rv = cli_stream_load_key(&o->so, &key, "send in the clear", usage, 0);
   if (rv != CLI_EXIT_OK)
     return rv;
   memset(&st, 0, sizeof(st));
@@ -501,57 +329,38 @@ static int run(struct opts *o) {
       goto out;
     }
   }
-  if (o->stats_json) {
-    if (strcmp(o->stats_json, "-") == 0)
-      st.json = stdout;
-    else if (!(st.json = fopen(o->stats_json, "we"))) {
-      cli_error("cannot open '%s': %s", o->stats_json, strerror(errno));
-      goto out;
-    }
-  }
-  st.quiet = o->quiet;
-  st.tty = !o->quiet && isatty(STDERR_FILENO);
-  if (fr_reader_init(&rd, &o->framing, fd, (size_t)o->max_frame) != 0)
+  if (cli_meter_open(&st.m, &o->so) != 0)
+    goto out;
+  if (fr_reader_init(&rd, &o->so.framing, fd, (size_t)o->so.max_frame) != 0)
     goto out;
 
   pf_sender_config_default(&sc);
-  sc.fec_scheme = o->fec == PF_FEC_GF16 ? PF_FEC_GF16 : PF_FEC_GF8;
-  sc.fec_percent = o->fec == FR_CTL_FEC_NONE ? 0 : o->fec_percent;
-  sc.max_data_per_block = o->k;
-  sc.shard_payload = o->shard;
-  sc.max_frame_bytes = o->max_frame < FR_CTL_BYTES ? FR_CTL_BYTES : o->max_frame;
+  sc.fec_scheme = cli_stream_fec_scheme(&o->so);
+  sc.fec_percent = o->so.fec == FR_CTL_FEC_NONE ? 0 : o->so.fec_percent;
+  sc.max_data_per_block = o->so.k;
+  sc.shard_payload = o->so.shard;
+  sc.max_frame_bytes = cli_stream_max_frame_bytes(&o->so);
   sc.pacing_rate_bps = o->rate;
   sc.direction = PF_DIR_HOST;
-  if (!o->no_encrypt) {
-    sc.aead = key.aead;
-    memcpy(sc.key, key.key, key.key_len);
-    sc.key_len = key.key_len;
-    memcpy(sc.salt, key.salt, sizeof(sc.salt));
-  }
+  if (!o->so.no_encrypt)
+    cli_stream_key_copy(&key, &sc.aead, sc.key, &sc.key_len, sc.salt);
   rv = pf_sender_new(&s, &sc, NULL);
   cli_wipe(&sc, sizeof(sc));
   cli_wipe(&key, sizeof(key));
   if (rv != 0) {
     cli_error("cannot set up the sender (fec %s, %u%% parity, %u data shards "
               "per block, shard size %u): %s",
-              o->fec == PF_FEC_GF16 ? "gf16" : o->fec == FR_CTL_FEC_NONE
-                                                   ? "none" : "gf8",
-              o->fec_percent, o->k, o->shard, pf_strerror(rv));
+              cli_stream_fec_name(o->so.fec), o->so.fec_percent, o->so.k,
+              o->so.shard, pf_strerror(rv));
     ret = rv == PF_ERR_INVALID_ARGUMENT ? CLI_EXIT_USAGE : CLI_EXIT_FAIL;
     goto out;
   }
 
-  pf_udp_config_default(&uc);
-  uc.backend = o->backend;
-  rv = pf_udp_open(&u, &uc, ":0", o->peer, NULL);
-  if (rv == -ENOPROTOOPT) {
-    cli_error("warning: no UDP GSO/GRO in this kernel; sending datagram by "
-              "datagram");
-    uc.gso = uc.gro = 0;
-    rv = pf_udp_open(&u, &uc, ":0", o->peer, NULL);
-  }
+  rv = cli_stream_udp_open(&u, &uc, &o->so, 0, ":0", o->peer,
+                           "warning: no UDP GSO/GRO in this kernel; sending "
+                           "datagram by datagram");
   if (rv != 0) {
-    if (cli_uring_hint(o->backend, rv))
+    if (cli_uring_hint(o->so.backend, rv))
       cli_error("cannot use io_uring: %s; try --io=mmsg", pf_strerror(rv));
     else
       cli_error("cannot open a UDP socket to '%s': %s", o->peer,
@@ -563,35 +372,27 @@ static int run(struct opts *o) {
    * them into as few kernel crossings as it can: hand it long runs. */
   max_count = SEND_RUN_MAX;
 
-  memset(&sa, 0, sizeof(sa));
-  sa.sa_handler = on_signal;
-  sigemptyset(&sa.sa_mask);
-  sigaction(SIGINT, &sa, NULL);
-  sigaction(SIGTERM, &sa, NULL);
-  sa.sa_handler = SIG_IGN;
-  sigaction(SIGPIPE, &sa, NULL);
+  cli_stream_signals();
 
   memset(&ctl, 0, sizeof(ctl));
   ctl.type = FR_CTL_START;
-  ctl.fec = o->fec;
-  ctl.framing = (uint32_t)o->framing.mode;
-  ctl.framing_arg = o->framing.mode == FR_FIXED ? o->framing.fixed
-                    : o->framing.mode == FR_ANNEXB ? (uint32_t)o->framing.codec
-                                                   : 0;
-  ctl.shard_payload = o->shard;
-  ctl.max_data_per_block = o->k;
-  ctl.fec_percent = o->fec_percent;
+  ctl.fec = o->so.fec;
+  ctl.framing = (uint32_t)o->so.framing.mode;
+  ctl.framing_arg = cli_stream_framing_arg(&o->so);
+  ctl.shard_payload = o->so.shard;
+  ctl.max_data_per_block = o->so.k;
+  ctl.fec_percent = o->so.fec_percent;
   if (getrandom(&ctl.stream_id, sizeof(ctl.stream_id), GRND_NONBLOCK) !=
       (ssize_t)sizeof(ctl.stream_id))
     ctl.stream_id = pf_clock_now_ns();
-  if (o->framing.mode == FR_IVF)
+  if (o->so.framing.mode == FR_IVF)
     memcpy(ctl.ivf_header, rd.ivf_header, FR_IVF_FILE_HEADER);
 
-  st.t0 = st.last_ns = pf_clock_now_ns();
-  next_stats = st.t0 + o->stats_interval_ns;
+  st.m.t0 = st.m.last_ns = pf_clock_now_ns();
+  next_stats = st.m.t0 + o->so.stats_interval_ns;
   if (send_ctl(s, u, &st, &ctl, START_COPIES, max_count) != 0)
     goto out;
-  while (!stop_requested) {
+  while (!cli_stop_requested) {
     uint64_t ipts = 0, now;
     rv = fr_reader_next(&rd, &data, &len, &ipts);
     if (rv < 0)
@@ -606,7 +407,7 @@ static int run(struct opts *o) {
       pf_udp_sleep_until(rate_next_ns);
       now = pf_clock_now_ns();
     }
-    pts = o->framing.mode == FR_IVF
+    pts = o->so.framing.mode == FR_IVF
               ? fr_ivf_pts_to_ns(ipts, rd.ivf_num, rd.ivf_den)
               : now;
     if (submit(s, data, len, pts, 0) != 0 ||
@@ -627,9 +428,9 @@ static int run(struct opts *o) {
       }
     }
     now = pf_clock_now_ns();
-    if (now >= next_stats && (st.json || st.tty)) {
+    if (now >= next_stats && (st.m.json || st.m.tty)) {
       stats_emit(&st, s, u, 0);
-      next_stats = now + o->stats_interval_ns;
+      next_stats = now + o->so.stats_interval_ns;
     }
   }
   ctl.type = FR_CTL_END;
@@ -637,15 +438,14 @@ static int run(struct opts *o) {
   ctl.bytes = st.bytes_in;
   if (send_ctl(s, u, &st, &ctl, END_COPIES, max_count) != 0)
     goto out;
-  ret = stop_requested ? CLI_EXIT_FAIL : CLI_EXIT_OK;
-  if (stop_requested)
+  ret = cli_stop_requested ? CLI_EXIT_FAIL : CLI_EXIT_OK;
+  if (cli_stop_requested)
     cli_error("interrupted; sent the end of stream after %" PRIu64 " frames",
               st.frames);
 out:
   if (s && u)
     stats_emit(&st, s, u, 1);
-  if (st.json && st.json != stdout)
-    fclose(st.json);
+  cli_meter_close(&st.m);
   fr_reader_free(&rd);
   pf_udp_close(u);
   pf_sender_del(s);
@@ -661,32 +461,14 @@ int main(int argc, char **argv) {
 
   cli_init("pf-send");
   memset(&o, 0, sizeof(o));
-  o.framing.mode = FR_LENGTH;
-  o.fec = PF_FEC_GF8;
-  o.fec_percent = DEFAULT_FEC_PERCENT;
-  o.k = DEFAULT_K;
-  o.shard = DEFAULT_SHARD;
-  o.backend = PF_UDP_IO_URING;
-  o.aead = PF_AEAD_AES128GCM;
-  o.stats_interval_ns = 1000000000u;
-  o.max_frame = DEFAULT_MAX_FRAME;
+  cli_stream_opts_default(&o.so, DEFAULT_FEC_PERCENT);
   rv = parse_args(argc, argv, &o, &done);
   if (rv != CLI_EXIT_OK || done)
     return rv;
-  if (o.mtu) {
-    o.shard = pf_shard_payload_for_mtu(o.mtu, 1);
-    if (o.shard < 2) {
-      cli_error("invalid mtu %u: no room for a shard", o.mtu);
-      return usage_error();
-    }
-  }
-  /* A frame may span at most 65535 blocks: with small blocks the
-   * default largest frame shrinks to fit (the same on both sides). */
-  if (!o.max_frame_given && 65535ull * o.k * o.shard < o.max_frame)
-    o.max_frame = 65535ull * o.k * o.shard;
-  cli_log_to_stderr(o.verbose ? PF_LOG_INFO : PF_LOG_WARN);
+  if (cli_stream_opts_finish(&o.so) != 0)
+    return usage_error();
   if (o.gen_key)
-    return cli_key_generate(o.gen_key, o.aead) == 0 ? CLI_EXIT_OK
-                                                    : CLI_EXIT_FAIL;
+    return cli_key_generate(o.gen_key, o.so.aead) == 0 ? CLI_EXIT_OK
+                                                       : CLI_EXIT_FAIL;
   return run(&o);
 }
