@@ -4,6 +4,7 @@
 #include "cli.h"
 
 #include <errno.h>
+#include <getopt.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -462,4 +463,51 @@ void cli_format_rate(double bps, char *buf, size_t len) {
     snprintf(buf, len, "%.1f Mbit/s", bps / 1e6);
   else
     snprintf(buf, len, "%.1f kbit/s", bps / 1e3);
+}
+
+long cli_command_find(int argc, char **argv, const struct option *longopts,
+                      const void *table, size_t stride, size_t n,
+                      void (*usage)(FILE *), int *status) {
+  size_t i;
+  int c;
+
+  *status = CLI_EXIT_USAGE;
+  if (argc < 2) {
+    usage(stderr);
+    return -1;
+  }
+  if (argv[1][0] == '-') {
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "+hV", longopts, NULL)) != -1) {
+      if (c == 'h' || c == 'V') {
+        if (c == 'h')
+          usage(stdout);
+        else
+          cli_print_version();
+        *status = CLI_EXIT_OK;
+        return -1;
+      }
+      cli_error("unknown option '%s' (options follow the command)",
+                argv[optind - 1]);
+      usage(stderr);
+      return -1;
+    }
+    cli_error("no command given");
+    usage(stderr);
+    return -1;
+  }
+  if (strcmp(argv[1], "help") == 0) {
+    usage(stdout);
+    *status = CLI_EXIT_OK;
+    return -1;
+  }
+  for (i = 0; i < n; i++) {
+    const char *name;
+    memcpy(&name, (const char *)table + i * stride, sizeof(name));
+    if (strcmp(argv[1], name) == 0)
+      return (long)i;
+  }
+  cli_error("unknown command '%s'", argv[1]);
+  usage(stderr);
+  return -1;
 }

@@ -131,4 +131,17 @@ int cli_uring_hint(uint32_t backend, int rv);
 /* Formats |bps| as "123.4 Mbit/s" into |buf|. */
 void cli_format_rate(double bps, char *buf, size_t len);
 
+/*
+ * The front of a tool with subcommands ("pf-x COMMAND [options]"):
+ * handles "pf-x", "pf-x -h|--help|help", "pf-x -V|--version" and bad
+ * leading options (options follow the command), then looks argv[1] up in
+ * |table|, an array of |n| structs of |stride| bytes each starting with
+ * `const char *name`.  Returns the index of the command, or -1 after
+ * printing what is needed, with the exit status in |*status|.
+ */
+struct option;
+long cli_command_find(int argc, char **argv, const struct option *longopts,
+                      const void *table, size_t stride, size_t n,
+                      void (*usage)(FILE *), int *status);
+
 #endif /* PF_CLI_H */

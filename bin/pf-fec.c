@@ -1439,48 +1439,17 @@ static int check_options(const struct command *cmd, const struct opts *o) {
 
 int main(int argc, char **argv) {
   static uint32_t lost[MAX_LOST];
-  const struct command *cmd = NULL;
+  const struct command *cmd;
+  long idx;
   struct opts o;
-  size_t i;
-  int c, done = 0, rv;
+  int done = 0, rv;
 
   cli_init("pf-fec");
-  if (argc < 2) {
-    usage(stderr);
-    return CLI_EXIT_USAGE;
-  }
-  if (argv[1][0] == '-') {
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "+hV", long_options, NULL)) != -1) {
-      if (c == 'h') {
-        usage(stdout);
-        return CLI_EXIT_OK;
-      }
-      if (c == 'V') {
-        cli_print_version();
-        return CLI_EXIT_OK;
-      }
-      cli_error("unknown option '%s' (options follow the command)",
-                argv[optind - 1]);
-      usage(stderr);
-      return CLI_EXIT_USAGE;
-    }
-    cli_error("no command given");
-    usage(stderr);
-    return CLI_EXIT_USAGE;
-  }
-  if (strcmp(argv[1], "help") == 0) {
-    usage(stdout);
-    return CLI_EXIT_OK;
-  }
-  for (i = 0; i < NCOMMANDS; i++)
-    if (strcmp(argv[1], commands[i].name) == 0)
-      cmd = &commands[i];
-  if (!cmd) {
-    cli_error("unknown command '%s'", argv[1]);
-    usage(stderr);
-    return CLI_EXIT_USAGE;
-  }
+  idx = cli_command_find(argc, argv, long_options, commands,
+                         sizeof(commands[0]), NCOMMANDS, usage, &rv);
+  if (idx < 0)
+    return rv;
+  cmd = &commands[idx];
   memset(&o, 0, sizeof(o));
   o.code = PF_FEC_GF8;
   o.k = DEFAULT_K;

@@ -857,49 +857,18 @@ out:
 /* ------------------------------------------------------------------ main */
 
 int main(int argc, char **argv) {
-  const struct command *cmd = NULL;
+  const struct command *cmd;
+  long idx;
   static struct loss_opts o;
   unsigned given = 0;
-  size_t i;
-  int c, done = 0, rv;
+  int done = 0, rv;
 
   cli_init("pf-loss");
-  if (argc < 2) {
-    usage(stderr);
-    return CLI_EXIT_USAGE;
-  }
-  if (argv[1][0] == '-') {
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "+hV", long_options, NULL)) != -1) {
-      if (c == 'h') {
-        usage(stdout);
-        return CLI_EXIT_OK;
-      }
-      if (c == 'V') {
-        cli_print_version();
-        return CLI_EXIT_OK;
-      }
-      cli_error("unknown option '%s' (options follow the command)",
-                argv[optind - 1]);
-      usage(stderr);
-      return CLI_EXIT_USAGE;
-    }
-    cli_error("no command given");
-    usage(stderr);
-    return CLI_EXIT_USAGE;
-  }
-  if (strcmp(argv[1], "help") == 0) {
-    usage(stdout);
-    return CLI_EXIT_OK;
-  }
-  for (i = 0; i < NCOMMANDS; i++)
-    if (strcmp(argv[1], commands[i].name) == 0)
-      cmd = &commands[i];
-  if (!cmd) {
-    cli_error("unknown command '%s'", argv[1]);
-    usage(stderr);
-    return CLI_EXIT_USAGE;
-  }
+  idx = cli_command_find(argc, argv, long_options, commands,
+                         sizeof(commands[0]), NCOMMANDS, usage, &rv);
+  if (idx < 0)
+    return rv;
+  cmd = &commands[idx];
   memset(&o, 0, sizeof(o));
   o.frames = 50;
   o.shard_size = 1024;
