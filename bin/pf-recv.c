@@ -483,8 +483,12 @@ static int drain_frames(struct state *s, const struct opts *o,
       struct fr_ctl c;
       if ((f.flags & FR_USER_FLAG_CTL) &&
           fr_ctl_decode(&c, f.data, f.len) == 0 &&
-          handle_ctl(s, o, w, &c, now) != 0)
+          handle_ctl(s, o, w, &c, now) != 0) {
+        /* A mismatch: frames that completed in the same batch must not
+         * be written either (they were cut for other parameters). */
+        s->failed = 1;
         rv = -1;
+      }
       (void)pf_receiver_frame_done(r, &f);
     } else if (deliver(s, o, r, w, &f, now) != 0) {
       rv = -1;
