@@ -226,8 +226,8 @@ bad:
   return -1;
 }
 
-int cli_parse_seconds(const char *str, double max_s, const char *what,
-                      uint64_t *ns) {
+int cli_parse_seconds(const char *str, double min_s, double max_s,
+                      const char *what, uint64_t *ns) {
   const char *p = str;
   double v = 0, scale = 0.1;
 
@@ -242,13 +242,13 @@ int cli_parse_seconds(const char *str, double max_s, const char *what,
     for (; *p >= '0' && *p <= '9'; p++, scale /= 10)
       v += (*p - '0') * scale;
   }
-  if (*p != '\0' || v > max_s)
+  if (*p != '\0' || v < min_s || v > max_s)
     goto bad;
   *ns = (uint64_t)(v * 1e9 + 0.5);
   return 0;
 bad:
-  cli_error("invalid %s '%s': expected seconds in 0..%g", what,
-            str ? str : "", max_s);
+  cli_error("invalid %s '%s': expected seconds in %g..%g", what,
+            str ? str : "", min_s, max_s);
   return -1;
 }
 
@@ -510,4 +510,51 @@ long cli_command_find(int argc, char **argv, const struct option *longopts,
   cli_error("unknown command '%s'", argv[1]);
   usage(stderr);
   return -1;
+}
+
+void cli_command_usage(FILE *f, const struct cli_command_ctx *cmd) {
+  fprintf(f, "Usage: %s %s %s\n", cli_prog, cmd->name, cmd->synopsis);
+  fprintf(f, "%s\n", cmd->summary);
+}
+
+static const char *long_name(const struct option *longopts, int c) {
+  const struct option *p;
+
+  for (p = longopts; p->name; p++)
+    if (p->val == c)
+      return p->name;
+  return "?";
+}
+
+int cli_command_next_opt(int argc, char **argv, const char *shortopts,
+                         const struct option *longopts,
+                         const struct cli_command_ctx *cmd, unsigned *bit,
+                         int *status) {
+  int c = getopt_long(argc, argv, shortopts, longopts, NULL);
+
+  *status = CLI_EXIT_USAGE;
+  if (c == -1) {
+    if (optind >= argc)
+      return CLI_OPT_END;
+    cli_error("unexpected argument '%s'", argv[optind]);
+  } else if (c == 'h' || c == 'V') {
+    if (c == 'h')
+      cli_command_usage(stdout, cmd);
+    else
+      cli_print_version();
+    *status = CLI_EXIT_OK;
+    return CLI_OPT_STOP;
+  } else if (c == ':') {
+    cli_error("option '%s' needs a value", argv[optind - 1]);
+  } else if (c == '?') {
+    cli_error("unknown option '%s'", argv[optind - 1]);
+  } else {
+    *bit = cmd->bit_of(c);
+    if (cmd->allowed & *bit)
+      return c;
+    cli_error("option '--%s' does not apply to '%s'", long_name(longopts, c),
+              cmd->name);
+  }
+  cli_command_usage(stderr, cmd);
+  return CLI_OPT_STOP;
 }

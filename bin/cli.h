@@ -78,10 +78,11 @@ int cli_parse_rate(const char *str, const char *what, uint64_t *bps);
 
 /*
  * Parses a duration in seconds with an optional fraction ("10", "0.25")
- * in [0, max_s]; stores nanoseconds.  Returns 0 or -1 after an error.
+ * in [min_s, max_s]; stores nanoseconds.  Returns 0 or -1 after an
+ * error message.
  */
-int cli_parse_seconds(const char *str, double max_s, const char *what,
-                      uint64_t *ns);
+int cli_parse_seconds(const char *str, double min_s, double max_s,
+                      const char *what, uint64_t *ns);
 
 /* A data-plane key file: "pf-key-v1 <aead> <hex key> <hex salt>\n". */
 #define CLI_KEY_MAGIC "pf-key-v1"
@@ -143,5 +144,37 @@ struct option;
 long cli_command_find(int argc, char **argv, const struct option *longopts,
                       const void *table, size_t stride, size_t n,
                       void (*usage)(FILE *), int *status);
+
+/*
+ * One command's option parsing ("pf-x COMMAND [options]"): describes the
+ * command for cli_command_next_opt().
+ */
+struct cli_command_ctx {
+  const char *name;     /* "encode" */
+  const char *synopsis; /* "[-k K] ..." */
+  const char *summary;  /* one line */
+  unsigned allowed;     /* option bits this command takes */
+  unsigned (*bit_of)(int c); /* an option's bit (0: none) */
+};
+
+/* Prints "Usage: pf-x NAME SYNOPSIS" and the summary line to |f|. */
+void cli_command_usage(FILE *f, const struct cli_command_ctx *cmd);
+
+#define CLI_OPT_END (-1)  /* all options read */
+#define CLI_OPT_STOP (-2) /* stop; the exit status is in *status */
+
+/*
+ * getopt_long() for a command's options (set optind = 1, opterr = 0
+ * first; |shortopts| starts with "+:" and includes "hV").  Handles -h and
+ * -V (CLI_OPT_STOP, *status = CLI_EXIT_OK), unknown options, missing
+ * values, options the command does not take, and a stray operand at the
+ * end (CLI_OPT_STOP, CLI_EXIT_USAGE, messages and usage printed).
+ * Otherwise returns the option (> 0) with its bit in |*bit|, or
+ * CLI_OPT_END.
+ */
+int cli_command_next_opt(int argc, char **argv, const char *shortopts,
+                         const struct option *longopts,
+                         const struct cli_command_ctx *cmd, unsigned *bit,
+                         int *status);
 
 #endif /* PF_CLI_H */

@@ -143,9 +143,17 @@ static void usage(FILE *f) {
           cli_prog);
 }
 
+static unsigned option_bit(int c);
+
+static struct cli_command_ctx command_ctx(const struct command *c) {
+  struct cli_command_ctx ctx = {c->name, c->synopsis, c->summary, c->allowed,
+                                option_bit};
+  return ctx;
+}
+
 static void command_usage(FILE *f, const struct command *c) {
-  fprintf(f, "Usage: %s %s %s\n", cli_prog, c->name, c->synopsis);
-  fprintf(f, "%s\n", c->summary);
+  struct cli_command_ctx ctx = command_ctx(c);
+  cli_command_usage(f, &ctx);
 }
 
 static const char *code_name(uint32_t code) {
@@ -161,31 +169,6 @@ static double now_seconds(void) {
 
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-/* Strict decimal like "0.5" or "2": digits, optional fraction. */
-static int parse_seconds(const char *str, double *out) {
-  const char *p = str;
-  double v = 0, scale = 0.1;
-
-  if (*p < '0' || *p > '9')
-    goto bad;
-  for (; *p >= '0' && *p <= '9'; p++)
-    v = v * 10 + (*p - '0');
-  if (*p == '.') {
-    p++;
-    if (*p < '0' || *p > '9')
-      goto bad;
-    for (; *p >= '0' && *p <= '9'; p++, scale /= 10)
-      v += (*p - '0') * scale;
-  }
-  if (*p != '\0' || v < 0.001 || v > 60)
-    goto bad;
-  *out = v;
-  return 0;
-bad:
-  cli_error("invalid seconds '%s': expected a number in 0.001..60", str);
-  return -1;
 }
 
 /*
@@ -1260,15 +1243,6 @@ static int cmd_bench(const struct opts *o) {
 
 /* ------------------------------------------------------------ main */
 
-static const char *option_name(int c) {
-  size_t i;
-
-  for (i = 0; long_options[i].name; i++)
-    if (long_options[i].val == c)
-      return long_options[i].name;
-  return "?";
-}
-
 static unsigned option_bit(int c) {
   switch (c) {
   case LONG_CODE:
@@ -1300,38 +1274,14 @@ static unsigned option_bit(int c) {
 static int parse_options(const struct command *cmd, int argc, char **argv,
                          struct opts *o, int *done) {
   uint64_t v;
-  int c, n;
-  unsigned bit;
+  const struct cli_command_ctx ctx = command_ctx(cmd);
+  int c, n, rv;
+  unsigned bit = 0;
 
   opterr = 0;
   optind = 1;
-  while ((c = getopt_long(argc, argv, "+:hVk:m:", long_options, NULL)) !=
-         -1) {
-    if (c == 'h') {
-      command_usage(stdout, cmd);
-      *done = 1;
-      return CLI_EXIT_OK;
-    }
-    if (c == 'V') {
-      cli_print_version();
-      *done = 1;
-      return CLI_EXIT_OK;
-    }
-    if (c == '?' || c == ':') {
-      if (c == ':')
-        cli_error("option '%s' needs a value", argv[optind - 1]);
-      else
-        cli_error("unknown option '%s'", argv[optind - 1]);
-      command_usage(stderr, cmd);
-      return CLI_EXIT_USAGE;
-    }
-    bit = option_bit(c);
-    if (!(cmd->allowed & bit)) {
-      cli_error("option '--%s' does not apply to '%s'", option_name(c),
-                cmd->name);
-      command_usage(stderr, cmd);
-      return CLI_EXIT_USAGE;
-    }
+  while ((c = cli_command_next_opt(argc, argv, "+:hVk:m:", long_options,
+                                   &ctx, &bit, &rv)) > 0) {
     o->given |= bit;
     switch (c) {
     case LONG_CODE:
@@ -1387,18 +1337,18 @@ static int parse_options(const struct command *cmd, int argc, char **argv,
       o->strict = 1;
       break;
     case LONG_SECONDS:
-      if (parse_seconds(optarg, &o->seconds) != 0)
+      if (cli_parse_seconds(optarg, 0.001, 60, "seconds", &v) != 0)
         return CLI_EXIT_USAGE;
+      o->seconds = (double)v / 1e9;
       break;
     default:
       command_usage(stderr, cmd);
       return CLI_EXIT_USAGE;
     }
   }
-  if (optind < argc) {
-    cli_error("unexpected argument '%s'", argv[optind]);
-    command_usage(stderr, cmd);
-    return CLI_EXIT_USAGE;
+  if (c == CLI_OPT_STOP) {
+    *done = rv == CLI_EXIT_OK;
+    return rv;
   }
   return CLI_EXIT_OK;
 }

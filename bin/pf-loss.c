@@ -193,9 +193,17 @@ static void usage(FILE *f) {
           cli_prog);
 }
 
+static unsigned option_bit(int c);
+
+static struct cli_command_ctx command_ctx(const struct command *c) {
+  struct cli_command_ctx ctx = {c->name, c->synopsis, c->summary, c->allowed,
+                                option_bit};
+  return ctx;
+}
+
 static void command_usage(FILE *f, const struct command *c) {
-  fprintf(f, "Usage: %s %s %s\n", cli_prog, c->name, c->synopsis);
-  fprintf(f, "%s\n", c->summary);
+  struct cli_command_ctx ctx = command_ctx(c);
+  cli_command_usage(f, &ctx);
 }
 
 static unsigned option_bit(int c) {
@@ -265,15 +273,6 @@ static unsigned option_bit(int c) {
   default:
     return 0;
   }
-}
-
-static const char *option_name(int c) {
-  const struct option *p;
-
-  for (p = long_options; p->name; p++)
-    if (p->val == c)
-      return p->name;
-  return "?";
 }
 
 /* ---------------------------------------------------------- list parsing */
@@ -349,39 +348,16 @@ static int parse_model(const char *s, enum lm_kind *k) {
 
 static int parse_options(const struct command *cmd, int argc, char **argv,
                          struct loss_opts *o, unsigned *given, int *done) {
-  int c, n;
-  unsigned bit;
+  const struct cli_command_ctx ctx = command_ctx(cmd);
+  int c, n, rv;
+  unsigned bit = 0;
   const int sweep = cmd->run == cmd_sweep;
 
   opterr = 0;
   optind = 1;
-  while ((c = getopt_long(argc, argv, "+:hVqk:", long_options, NULL)) != -1) {
-    if (c == 'h') {
-      command_usage(stdout, cmd);
-      *done = 1;
-      return CLI_EXIT_OK;
-    }
-    if (c == 'V') {
-      cli_print_version();
-      *done = 1;
-      return CLI_EXIT_OK;
-    }
-    if (c == '?' || c == ':') {
-      if (c == ':')
-        cli_error("option '%s' needs a value", argv[optind - 1]);
-      else
-        cli_error("unknown option '%s'", argv[optind - 1]);
-      command_usage(stderr, cmd);
-      return CLI_EXIT_USAGE;
-    }
-    bit = option_bit(c);
-    if (!(cmd->allowed & bit)) {
-      cli_error("option '--%s' does not apply to '%s'", option_name(c),
-                cmd->name);
-      command_usage(stderr, cmd);
-      return CLI_EXIT_USAGE;
-    }
-    *given |= bit & cmd->allowed;
+  while ((c = cli_command_next_opt(argc, argv, "+:hVqk:", long_options,
+                                   &ctx, &bit, &rv)) > 0) {
+    *given |= bit;
     switch (c) {
     case 'q':
       o->quiet = 1;
@@ -610,10 +586,9 @@ static int parse_options(const struct command *cmd, int argc, char **argv,
       return CLI_EXIT_USAGE;
     }
   }
-  if (optind < argc) {
-    cli_error("unexpected argument '%s'", argv[optind]);
-    command_usage(stderr, cmd);
-    return CLI_EXIT_USAGE;
+  if (c == CLI_OPT_STOP) {
+    *done = rv == CLI_EXIT_OK;
+    return rv;
   }
   return CLI_EXIT_OK;
 }

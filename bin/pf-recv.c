@@ -139,7 +139,8 @@ static int parse_args(int argc, char **argv, struct opts *o, int *done) {
       o->peer = optarg;
       break;
     case LONG_IDLE:
-      if (cli_parse_seconds(optarg, 86400, "idle timeout", &o->idle_ns) != 0)
+      if (cli_parse_seconds(optarg, 0, 86400, "idle timeout", &o->idle_ns) !=
+          0)
         return usage_error();
       break;
     default:

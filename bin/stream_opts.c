@@ -106,7 +106,8 @@ int cli_stream_opt(int c, const char *arg, struct cli_stream_opts *o) {
     o->stats_json = arg;
     break;
   case CLI_SO_STATS_INTERVAL:
-    r = cli_parse_seconds(arg, 3600, "stats interval", &o->stats_interval_ns);
+    r = cli_parse_seconds(arg, 0, 3600, "stats interval",
+                          &o->stats_interval_ns);
     if (r == 0 && o->stats_interval_ns < 10000000u) {
       cli_error("invalid stats interval '%s': at least 0.01 s", arg);
       r = -1;

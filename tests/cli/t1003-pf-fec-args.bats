@@ -45,7 +45,7 @@ load pf_fec_helper
   run -2 --separate-stderr pf-fec encode --shard-size 65537
   [[ "$stderr" == "pf-fec: invalid shard size '65537'"* ]]
   run -2 --separate-stderr pf-fec bench --seconds 0
-  [ "$stderr" = "pf-fec: invalid seconds '0': expected a number in 0.001..60" ]
+  [ "$stderr" = "pf-fec: invalid seconds '0': expected seconds in 0.001..60" ]
   run -2 --separate-stderr pf-fec bench --seconds 1.
   [[ "$stderr" == "pf-fec: invalid seconds '1.'"* ]]
   run -2 --separate-stderr pf-fec decode --format raw --lost 1,,2
