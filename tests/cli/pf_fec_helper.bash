@@ -2,14 +2,6 @@
 # after test_helper.  Plain bash, dd and od: no python or awk needed to
 # drop, damage or splice shard records.
 
-# The splitmix test-data generator built by make check.
-SPLITMIX="$PF_BUILDDIR/tests/helpers/splitmix"
-
-# make_input FILE LEN [SEED]: LEN bytes of deterministic test data.
-make_input() {
-  "$SPLITMIX" "${3:-12345}" "$2" >"$1"
-}
-
 # skip_unless_code gf8|gf16: skips the test when the library cannot
 # create that coder (e.g. a build without the GF(2^16) kernels yet).
 skip_unless_code() {

@@ -5,13 +5,7 @@
 # shellcheck disable=SC2034 # SINK_PORT, RELAY_PORT, ... are read by the tests
 
 PROBE="$PF_BUILDDIR/tests/helpers/udp-probe"
-SPLITMIX="$PF_BUILDDIR/tests/helpers/splitmix"
 PL_PIDS=()
-
-# make_input FILE LEN [SEED]: LEN bytes of deterministic test data.
-make_input() {
-  "$SPLITMIX" "${3:-12345}" "$2" >"$1"
-}
 
 # wait_for_line FILE SED_EXPR PID: prints the first match of the sed
 # expression in FILE, waiting at most 5 s (while PID lives).
@@ -54,24 +48,6 @@ start_relay() {
   PL_PIDS+=("$RELAY_PID")
   RELAY_PORT=$(wait_for_line "$BATS_TEST_TMPDIR/relay.err" \
     's/^pf-loss: listening on port \([0-9]*\)$/\1/p' "$RELAY_PID")
-}
-
-# wait_pid PID [SECONDS]: waits at most SECONDS (default 20) for PID;
-# WAIT_STATUS is its exit status (124 after a timeout kill).
-wait_pid() {
-  local pid=$1 limit=$((${2:-20} * 20)) i=0
-  while kill -0 "$pid" 2>/dev/null && [ $i -lt $limit ]; do
-    sleep 0.05
-    i=$((i + 1))
-  done
-  if kill -0 "$pid" 2>/dev/null; then
-    kill "$pid" 2>/dev/null
-    wait "$pid" 2>/dev/null
-    WAIT_STATUS=124
-    return 0
-  fi
-  WAIT_STATUS=0
-  wait "$pid" || WAIT_STATUS=$?
 }
 
 # field LINE NAME: the value after the word NAME in a "name value ..."

@@ -3,15 +3,9 @@
 # ephemeral ports; every wait is bounded; background processes are
 # started with 3>&- and killed in teardown.
 
-SPLITMIX="$PF_BUILDDIR/tests/helpers/splitmix"
 RELAY="$PF_BUILDDIR/tests/helpers/udp-lossy-relay"
 SR_PIDS=()
 RECV_EXTRA=()
-
-# make_input FILE LEN [SEED]: LEN bytes of deterministic test data.
-make_input() {
-  "$SPLITMIX" "${3:-12345}" "$2" >"$1"
-}
 
 # be32 N: N as 4 big-endian bytes on stdout.
 be32() {
@@ -85,24 +79,6 @@ start_recv() {
   echo "pf-recv did not start (try $i):" >&2
   cat "$BATS_TEST_TMPDIR/recv.err" >&2
   return 1
-}
-
-# wait_pid PID [SECONDS]: waits at most SECONDS (default 20) for PID and
-# sets WAIT_STATUS to its exit status (124 on timeout, after killing it).
-wait_pid() {
-  local pid=$1 limit=$((${2:-20} * 20)) i=0
-  while kill -0 "$pid" 2>/dev/null && [ $i -lt $limit ]; do
-    sleep 0.05
-    i=$((i + 1))
-  done
-  if kill -0 "$pid" 2>/dev/null; then
-    kill "$pid" 2>/dev/null
-    wait "$pid" 2>/dev/null
-    WAIT_STATUS=124
-    return 0
-  fi
-  WAIT_STATUS=0
-  wait "$pid" || WAIT_STATUS=$?
 }
 
 # wait_recv [SECONDS]: wait_pid for pf-recv; RECV_STATUS = its status.

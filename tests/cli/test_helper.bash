@@ -20,3 +20,31 @@ tool_long_options() {
   awk '/struct option/ { on = 1 } on { print } on && /};/ { exit }' \
     "$PF_SRCDIR/bin/$1.c" | grep -o '{"[a-z0-9-]*"' | tr -d '{"'
 }
+
+# The splitmix test-data generator built by make check (the byte stream of
+# tests/vectors/README.txt).
+SPLITMIX="$PF_BUILDDIR/tests/helpers/splitmix"
+
+# make_input FILE LEN [SEED]: LEN bytes of deterministic test data.
+make_input() {
+  "$SPLITMIX" "${3:-12345}" "$2" >"$1"
+}
+
+# shellcheck disable=SC2034 # WAIT_STATUS is read by the tests
+# wait_pid PID [SECONDS]: waits at most SECONDS (default 20) for PID and
+# sets WAIT_STATUS to its exit status (124 on timeout, after killing it).
+wait_pid() {
+  local pid=$1 limit=$((${2:-20} * 20)) i=0
+  while kill -0 "$pid" 2>/dev/null && [ $i -lt $limit ]; do
+    sleep 0.05
+    i=$((i + 1))
+  done
+  if kill -0 "$pid" 2>/dev/null; then
+    kill "$pid" 2>/dev/null
+    wait "$pid" 2>/dev/null
+    WAIT_STATUS=124
+    return 0
+  fi
+  WAIT_STATUS=0
+  wait "$pid" || WAIT_STATUS=$?
+}
