@@ -1,10 +1,13 @@
 /*
  * cli.c -- helpers shared by the pf-* tools.
  */
+#define _GNU_SOURCE /* F_SETPIPE_SZ */
 #include "cli.h"
 
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -141,6 +144,33 @@ bad:
             "in 0..%u",
             what, str ? str : "", max);
   return -1;
+}
+
+void cli_pipe_grow(int fd, size_t bytes) {
+#ifdef F_SETPIPE_SZ
+  struct stat st;
+  size_t cap = 1024 * 1024; /* the default fs.pipe-max-size */
+  FILE *f;
+
+  if (fstat(fd, &st) != 0 || !S_ISFIFO(st.st_mode))
+    return;
+  f = fopen("/proc/sys/fs/pipe-max-size", "re");
+  if (f) {
+    unsigned long v;
+    if (fscanf(f, "%lu", &v) == 1 && v >= 4096)
+      cap = v;
+    fclose(f);
+  }
+  if (bytes > cap)
+    bytes = cap;
+  if (bytes > (size_t)INT_MAX)
+    bytes = (size_t)INT_MAX;
+  if (fcntl(fd, F_GETPIPE_SZ) < (int)bytes)
+    (void)fcntl(fd, F_SETPIPE_SZ, (int)bytes);
+#else
+  (void)fd;
+  (void)bytes;
+#endif
 }
 
 int cli_refuse_tty(int fd, const char *what) {

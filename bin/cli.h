@@ -55,6 +55,14 @@ int cli_parse_size(const char *str, uint64_t min, uint64_t max,
 int cli_parse_list(const char *str, uint32_t max, const char *what,
                    uint32_t *out, size_t cap);
 
+/*
+ * When |fd| is a pipe, asks the kernel to make its buffer |bytes| large
+ * (capped at what fs.pipe-max-size allows an unprivileged process), so
+ * a frame crosses it in one or few reads instead of 16 trips through a
+ * 64 KiB pipe.  Best effort: nothing is reported.
+ */
+void cli_pipe_grow(int fd, size_t bytes);
+
 /* Returns -1 (after an error message) when |fd| is a terminal. */
 int cli_refuse_tty(int fd, const char *what);
 

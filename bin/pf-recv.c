@@ -554,6 +554,7 @@ static int run(const struct opts *o) {
   }
   if (cli_meter_open(&s.m, &o->so) != 0)
     goto out;
+  cli_pipe_grow(fd, PIPE_BYTES);
   fr_writer_init(&w, &o->so.framing, fd);
 
   pf_receiver_config_default(&rc);

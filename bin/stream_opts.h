@@ -29,6 +29,9 @@
 #define CLI_STREAM_DEFAULT_SHARD 1388u
 #define CLI_STREAM_DEFAULT_K 200u
 #define CLI_STREAM_DEFAULT_MAX_FRAME (64u * 1024u * 1024u)
+/* Pipe buffer pf-send asks for on its input and pf-recv on its output
+ * (cli_pipe_grow()): a 200 kB video frame in one trip. */
+#define PIPE_BYTES (1024u * 1024u)
 
 /* getopt_long() values of the shared long options; a tool numbers its
  * own from CLI_SO_TOOL on. */

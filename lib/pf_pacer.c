@@ -31,6 +31,7 @@ void pf_pacer_init(pf_pacer *p, uint64_t rate_bps, uint64_t burst_bytes,
                          : max_spread_ns;
   p->chunk = chunk ? chunk : PF_PACE_DEFAULT_CHUNK;
   p->busy_until = 0;
+  p->have_prev = 0;
 }
 
 uint64_t pf_pacer_schedule(pf_pacer *p, uint64_t now, size_t n,
@@ -38,6 +39,13 @@ uint64_t pf_pacer_schedule(pf_pacer *p, uint64_t now, size_t n,
   uint64_t t0 = now > p->busy_until ? now : p->busy_until;
   uint64_t nburst, over, steps, budget, bits, j;
   size_t i;
+
+  /* Back to back with the previous AU: continue its schedule, so what
+   * the caller did in between does not cost rate. */
+  if (p->rate_bps && p->have_prev && now > p->busy_until &&
+      now - p->busy_until <= PF_PACE_CONTINUE_NS)
+    t0 = p->busy_until;
+  p->have_prev = 1;
 
   if (p->rate_bps == 0 || n == 0 || dgram_bytes == 0) {
     for (i = 0; i < n; i++)

@@ -18,6 +18,11 @@
 /* Hard cap of the spread of one AU. */
 #define PF_PACE_MAX_SPREAD_NS 100000000u
 #define PF_PACE_DEFAULT_CHUNK 16u
+/* An AU submitted at most this long after the previous AU's schedule
+ * ended continues that schedule instead of starting a new one at |now|:
+ * the time the caller spent between two AUs (reading, FEC, sealing) is
+ * not lost to the rate when AUs follow each other back to back. */
+#define PF_PACE_CONTINUE_NS 1000000u
 
 typedef struct pf_pacer {
   uint64_t rate_bps;      /* 0 = unpaced */
@@ -25,6 +30,7 @@ typedef struct pf_pacer {
   uint64_t max_spread_ns; /* 1..PF_PACE_MAX_SPREAD_NS */
   uint64_t chunk;         /* datagrams per paced chunk, >= 1 */
   uint64_t busy_until;    /* end of the last AU's schedule */
+  int have_prev;          /* busy_until is valid */
 } pf_pacer;
 
 /*
@@ -41,6 +47,9 @@ uint64_t pf_pacer_auto_burst(uint64_t rate_bps);
  * Schedules one AU of |n| datagrams of |dgram_bytes| each, submitted at
  * |now|: writes due[0..n-1] (non-decreasing, all >= the previous AU's
  * end) and returns the AU's end (when the next AU may start its burst).
+ * The AU starts at max(now, previous end), or at the previous end when
+ * that is at most PF_PACE_CONTINUE_NS before |now| (paced senders only):
+ * then due times may lie in the past.
  */
 uint64_t pf_pacer_schedule(pf_pacer *p, uint64_t now, size_t n,
                            size_t dgram_bytes, uint64_t *due);

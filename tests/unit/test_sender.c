@@ -644,9 +644,22 @@ static void test_pf_pacer_schedule(void) {
   for (i = 0; i < 5; i++)
     TU_CHECK(due2[i] == 1000 + 40000000);
   TU_CHECK(end == 1000 + 40000000);
-  /* Later arrivals start at their own time. */
+  /* Later arrivals start at their own time... */
   end = pf_pacer_schedule(&p, 90000000, 5, 1000, due2);
   TU_CHECK(due2[0] == 90000000 && end == 90000000);
+  /* ...except right after the previous schedule ended: at most
+   * PF_PACE_CONTINUE_NS late, the AU continues it (due in the past). */
+  end = pf_pacer_schedule(&p, 90000000 + PF_PACE_CONTINUE_NS, 20, 1000,
+                          due2);
+  TU_CHECK(due2[0] == 90000000 && due2[19] == 90000000);
+  TU_CHECK(end == 90000000 + 10000000);
+  end = pf_pacer_schedule(&p, 100000000 + PF_PACE_CONTINUE_NS + 1, 5, 1000,
+                          due2);
+  TU_CHECK(due2[0] == 100000000 + PF_PACE_CONTINUE_NS + 1);
+  /* The first AU never continues from time 0. */
+  pf_pacer_init(&p, 8000000, 10000, 0, 16);
+  end = pf_pacer_schedule(&p, 500, 5, 1000, due2);
+  TU_CHECK(due2[0] == 500 && end == 500);
 
   /* Same inputs, same schedule. */
   pf_pacer_init(&p, 8000000, 10000, 0, 16);
