@@ -15,7 +15,7 @@
  *   p99_us max_us
  *   (chunks: the datagrams accepted in UDP mode)
  * Latency is arrival minus send time minus -d MS (a known path delay);
- * -l FILE also writes "SEQ LATENCY_US" for every delivered frame.
+ * -l FILE also writes "SEQ LATENCY_US BYTES" for every delivered frame.
  * Goodput is the bytes of the delivered frames after the first one over
  * the time from the first frame's arrival to the last one's (so a fixed
  * path delay does not count; "seconds" is that time).
@@ -109,8 +109,8 @@ static void deliver(stats *s, uint64_t seq, uint64_t ts, uint64_t arrival,
   }
   s->lat[s->nlat++] = (double)(int64_t)(arrival - ts) / 1e3 - delay_us;
   if (s->log)
-    fprintf(s->log, "%llu %.1f\n", (unsigned long long)seq,
-            s->lat[s->nlat - 1]);
+    fprintf(s->log, "%llu %.1f %llu\n", (unsigned long long)seq,
+            s->lat[s->nlat - 1], (unsigned long long)len);
   if (!s->delivered || ts < s->first_ts)
     s->first_ts = ts;
   if (!s->delivered) {
