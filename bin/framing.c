@@ -231,7 +231,14 @@ static int nal_starts_au(int codec, const uint8_t *p, size_t n, int au_has_vcl,
   return 0;
 }
 
-/* Annex B: finds the next AU boundary. */
+static int au_too_large(const struct fr_reader *r) {
+  cli_error("access unit at input offset %llu is larger than %zu bytes",
+            (unsigned long long)(r->offset), r->max_frame);
+  return -1;
+}
+
+/* Annex B: finds the next AU boundary.  No AU handed out is longer than
+ * max_frame, wherever its end was found. */
 static int next_annexb(struct fr_reader *r, const uint8_t **data,
                        size_t *len) {
   for (;;) {
@@ -257,6 +264,8 @@ static int next_annexb(struct fr_reader *r, const uint8_t **data,
                              r->au_has_vcl, &vcl);
       r->scan = i + 3;
       if (starts && sc > r->au_start) {
+        if (sc - r->au_start > r->max_frame)
+          return au_too_large(r);
         *data = b + r->au_start;
         *len = sc - r->au_start;
         r->au_start = sc;
@@ -269,6 +278,8 @@ static int next_annexb(struct fr_reader *r, const uint8_t **data,
     }
     if (r->eof) {
       if (r->end > r->au_start) {
+        if (r->end - r->au_start > r->max_frame)
+          return au_too_large(r);
         *data = r->buf + r->au_start;
         *len = r->end - r->au_start;
         r->au_start = r->end;
@@ -278,11 +289,8 @@ static int next_annexb(struct fr_reader *r, const uint8_t **data,
       }
       return 0;
     }
-    if (r->end - r->au_start > r->max_frame) {
-      cli_error("access unit at input offset %llu is larger than %zu bytes",
-                (unsigned long long)(r->offset), r->max_frame);
-      return -1;
-    }
+    if (r->end - r->au_start > r->max_frame)
+      return au_too_large(r);
     r->start = r->au_start;
     if (fill(r, r->end - r->start + ANNEXB_READ_BYTES) < 0)
       return -1;
@@ -345,11 +353,13 @@ int fr_reader_next(struct fr_reader *r, const uint8_t **data, size_t *len,
     } else {
       if (r->eof)
         return 0;
-      if (reserve(r, RAW_READ_BYTES) != 0)
+      /* One read is one frame: never more than the largest frame. */
+      want = r->max_frame < RAW_READ_BYTES ? r->max_frame : RAW_READ_BYTES;
+      if (reserve(r, want) != 0)
         return -1;
       r->start = r->end = 0;
       for (;;) {
-        n = read(r->fd, r->buf, RAW_READ_BYTES);
+        n = read(r->fd, r->buf, want);
         if (n < 0 && errno == EINTR)
           continue;
         break;

@@ -172,6 +172,23 @@ send_small() {
   [[ "$stderr" == *"cannot set up the sender (fec gf8, 90% parity, 200 data shards"* ]]
 }
 
+@test "an input frame over --max-frame-size is a clear error in every framing" {
+  # One 5000-byte H.264 access unit (found at end of input), and the same
+  # as an AU followed by the next one's start.
+  { printf '\0\0\0\1\x65\x88'; head -c 4994 /dev/zero | tr '\0' 'x'; } >"$BATS_TEST_TMPDIR/au"
+  run -1 --separate-stderr pf-send --no-encrypt -f annexb --max-frame-size 1000 \
+    -i "$BATS_TEST_TMPDIR/au" 127.0.0.1:9
+  [[ "$stderr" == *"access unit at input offset 0 is larger than 1000 bytes"* ]]
+  { cat "$BATS_TEST_TMPDIR/au"; printf '\0\0\0\1\x65\x88\0\0'; } >"$BATS_TEST_TMPDIR/au2"
+  run -1 --separate-stderr pf-send --no-encrypt -f annexb --max-frame-size 1000 \
+    -i "$BATS_TEST_TMPDIR/au2" 127.0.0.1:9
+  [[ "$stderr" == *"access unit at input offset 0 is larger than 1000 bytes"* ]]
+  printf '\0\0\x13\x88' >"$BATS_TEST_TMPDIR/rec"
+  run -1 --separate-stderr pf-send --no-encrypt --max-frame-size 1000 \
+    -i "$BATS_TEST_TMPDIR/rec" 127.0.0.1:9
+  [[ "$stderr" == *"record at offset 0 is 5000 bytes, larger than the largest frame 1000"* ]]
+}
+
 @test "without io_uring both tools say so, suggest --io=mmsg and exit 1" {
   [ -z "${PF_SANCFLAGS:-}" ] || skip "LD_PRELOAD does not mix with sanitizer runtimes"
   command -v cc >/dev/null || skip "no C compiler to build the io_uring blocker"
