@@ -27,6 +27,7 @@
 #include <string.h>
 
 #include "pf_cpu.h"
+#include "pf_fec16_ext.h"
 #include "pf_fec16_kern.h"
 #include "pf_mem.h"
 
@@ -49,6 +50,7 @@ struct pf_fec16 {
   uint32_t *need;     /* n + 1: prefix counts of lost data positions */
   uint8_t **src;      /* n: the received shard at each position */
   uint16_t tail_log;  /* low rate: sum of log[x] for x in [n, 65536) */
+  pf_fec16_ext *ext;  /* set: a shape rs-simd refuses, pf_fec16_ext.c */
 };
 
 static uint32_t next_pow2(uint32_t x) {
@@ -541,8 +543,18 @@ static int work_reserve(pf_fec16 *fec, size_t len) {
   return 0;
 }
 
-int pf_fec16_new(pf_fec16 **pfec, uint32_t k, uint32_t m, size_t max_len,
-                 uint32_t impl, const pf_mem *mem) {
+int pf_fec16_shape_compatible(uint32_t k, uint32_t m) {
+  uint32_t lo = k < m ? k : m, hi = k < m ? m : k;
+
+  /* rs-simd: positions must fit the field, NextPow2(min) + max <= 65536 */
+  return k >= 1 && m >= 1 && k <= PF_FEC16_MAX_SHARDS &&
+         m <= PF_FEC16_MAX_SHARDS && k + m <= PF_FEC16_MAX_SHARDS &&
+         next_pow2(lo) + hi <= PF_GF16_ORDER;
+}
+
+/* |ext|: the extension layout (pf_fec16_ext.c) instead of rs-simd's. */
+static int fec16_new(pf_fec16 **pfec, uint32_t k, uint32_t m, size_t max_len,
+                     uint32_t impl, const pf_mem *mem, int ext) {
   pf_fec16 *fec;
   const pf_fec16_kern *K;
   uint32_t kp, mp, n, enc_rows, i;
@@ -555,9 +567,6 @@ int pf_fec16_new(pf_fec16 **pfec, uint32_t k, uint32_t m, size_t max_len,
     return PF_ERR_INVALID_ARGUMENT;
   kp = next_pow2(k);
   mp = next_pow2(m);
-  /* Positions must fit the field: NextPow2(min) + max <= 65536. */
-  if ((kp < mp ? kp : mp) + (k > m ? k : m) > PF_GF16_ORDER)
-    return PF_ERR_INVALID_ARGUMENT;
 
   rv = pf_fec_impl_resolve(impl);
   if (rv < 0)
@@ -581,6 +590,15 @@ int pf_fec16_new(pf_fec16 **pfec, uint32_t k, uint32_t m, size_t max_len,
   fec->kern = K;
   fec->k = k;
   fec->m = m;
+  if (ext) {
+    rv = pf_fec16_ext_new(&fec->ext, K, k, m, max_len, mem);
+    if (rv) {
+      pf_fec16_del(fec);
+      return rv;
+    }
+    *pfec = fec;
+    return 0;
+  }
   /* rs-simd DefaultRate: the "wrong" rate on purpose when pow2s tie. */
   fec->high = kp > mp || (kp == mp && k <= m);
   if (fec->high) {
@@ -645,9 +663,21 @@ int pf_fec16_new(pf_fec16 **pfec, uint32_t k, uint32_t m, size_t max_len,
   return 0;
 }
 
+int pf_fec16_new(pf_fec16 **pfec, uint32_t k, uint32_t m, size_t max_len,
+                 uint32_t impl, const pf_mem *mem) {
+  return fec16_new(pfec, k, m, max_len, impl, mem,
+                   !pf_fec16_shape_compatible(k, m));
+}
+
+int pf_fec16_new_ext(pf_fec16 **pfec, uint32_t k, uint32_t m,
+                     size_t max_len, uint32_t impl, const pf_mem *mem) {
+  return fec16_new(pfec, k, m, max_len, impl, mem, 1);
+}
+
 void pf_fec16_del(pf_fec16 *fec) {
   if (!fec)
     return;
+  pf_fec16_ext_del(fec->ext);
   pf_mem_aligned_free(fec->mem, fec->work);
   pf_mem_free(fec->mem, fec->lw);
   pf_mem_free(fec->mem, fec->loc);
@@ -693,6 +723,8 @@ int pf_fec16_encode(pf_fec16 *fec, const uint8_t *const *data,
   xform x;
   int rv;
 
+  if (fec->ext)
+    return pf_fec16_ext_encode(fec->ext, data, parity, len);
   rv = work_reserve(fec, len);
   if (rv)
     return rv;
@@ -782,6 +814,8 @@ int pf_fec16_decode(pf_fec16 *fec, uint8_t *const *shards,
   xform x;
   int rv;
 
+  if (fec->ext)
+    return pf_fec16_ext_decode(fec->ext, shards, present, len);
   for (i = 0; i < k; i++)
     lost += !present[i];
   for (i = 0; i < k + m; i++)

@@ -22,6 +22,7 @@
 
 #include "pf_abi.h"
 #include "pf_aead.h"
+#include "pf_fec16.h"
 #include "pf_fec_cache.h"
 #include "pf_mem.h"
 #include "pf_pacer.h"
@@ -151,6 +152,25 @@ static void wipe(void *p, size_t n) {
     *v++ = 0;
 }
 
+/*
+ * GF16 blocks go on the wire only in shapes reed-solomon-simd (and so
+ * every original peer) can decode: pf_fec16 codes the others too, in a
+ * layout of its own (pf_fec16_ext.c) that no other implementation
+ * reads.  1 if every block of at most |kmax| data shards gets such a
+ * shape at |pct|.  (M(K) clamped to 65535 - K is not monotonic in K, so
+ * every K is checked, not only K_max.)
+ */
+static int gf16_wire_shapes(uint32_t kmax, uint32_t pct) {
+  uint32_t k, m;
+
+  for (k = 1; k <= kmax; k++) {
+    m = pf_sender_block_parity(k, pct, PF_FEC16_MAX_SHARDS);
+    if (m > 0 && !pf_fec16_shape_compatible(k, m))
+      return 0;
+  }
+  return 1;
+}
+
 static int check_config(const pf_sender_config *c, uint32_t *ceiling) {
   uint64_t shards, blocks;
   size_t i;
@@ -180,6 +200,9 @@ static int check_config(const pf_sender_config *c, uint32_t *ceiling) {
   if ((uint64_t)c->max_data_per_block +
           pf_sender_recovery_for(c->max_data_per_block, c->fec_percent) >
       *ceiling)
+    return PF_ERR_INVALID_ARGUMENT;
+  if (c->fec_scheme == PF_FEC_GF16 &&
+      !gf16_wire_shapes(c->max_data_per_block, c->fec_percent))
     return PF_ERR_INVALID_ARGUMENT;
   shards = (c->max_frame_bytes + c->shard_payload - 1) / c->shard_payload;
   blocks = (shards + c->max_data_per_block - 1) / c->max_data_per_block;
@@ -488,6 +511,11 @@ int pf_sender_submit_frame(pf_sender *s, const uint8_t *data, size_t len,
                           s->ceiling);
   if (rv != 0)
     return rv;
+  /* Kept so by check_config() and pf_sender_set_fec_percent(). */
+  if (s->cfg.fec_scheme == PF_FEC_GF16 &&
+      ((g.m_full > 0 && !pf_fec16_shape_compatible(g.k_full, g.m_full)) ||
+       (g.m_last > 0 && !pf_fec16_shape_compatible(g.k_last, g.m_last))))
+    return PF_ERR_INVALID_ARGUMENT;
   /* The last seq an AU may use is UINT64_MAX - 1. */
   if (s->aead && g.total > UINT64_MAX - s->next_seq)
     return PF_ERR_SEQ_EXHAUSTED;
@@ -636,8 +664,12 @@ ptrdiff_t pf_sender_discard(pf_sender *s) {
 int pf_sender_set_fec_percent(pf_sender *s, uint32_t fec_percent) {
   if (!s)
     return PF_ERR_INVALID_ARGUMENT;
-  s->fec_percent =
-      fec_percent > PF_FEC_PERCENT_MAX ? PF_FEC_PERCENT_MAX : fec_percent;
+  if (fec_percent > PF_FEC_PERCENT_MAX)
+    fec_percent = PF_FEC_PERCENT_MAX;
+  if (s->cfg.fec_scheme == PF_FEC_GF16 &&
+      !gf16_wire_shapes(s->cfg.max_data_per_block, fec_percent))
+    return PF_ERR_INVALID_ARGUMENT;
+  s->fec_percent = fec_percent;
   return 0;
 }
 

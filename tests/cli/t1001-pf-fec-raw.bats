@@ -89,6 +89,18 @@ setup() {
     <"$BATS_TEST_TMPDIR/shards" | cmp - "$BATS_TEST_TMPDIR/in"
 }
 
+@test "pf-fec raw round trip with gf16 30000+35000 (beyond reed-solomon-simd)" {
+  skip_unless_code gf16
+  make_input "$BATS_TEST_TMPDIR/in" $((30000 * 2))
+  pf-fec encode --format raw --code gf16 -k 30000 -m 35000 --shard-size 2 \
+    <"$BATS_TEST_TMPDIR/in" >"$BATS_TEST_TMPDIR/shards"
+  [ "$(stat -c %s "$BATS_TEST_TMPDIR/shards")" -eq $((65000 * 2)) ]
+  # every other data shard and the first 100 parity shards
+  pf-fec decode --format raw --code gf16 -k 30000 -m 35000 --shard-size 2 \
+    --lost "$(seq -s, 0 2 29998),$(seq -s, 30000 30099)" \
+    <"$BATS_TEST_TMPDIR/shards" | cmp - "$BATS_TEST_TMPDIR/in"
+}
+
 @test "pf-fec decode --format raw exits 1 when more than m shards are lost" {
   make_input "$BATS_TEST_TMPDIR/in" 256
   pf-fec encode --format raw -k 4 -m 2 --shard-size 64 \

@@ -254,8 +254,11 @@ static uint64_t rnd(uint64_t bound) {
   return tu_splitmix64(&rng_state) % bound;
 }
 
-/* Encodes, erases |lose| random shards (data first if |data_first|),
- * decodes, checks.  Returns 1 on success. */
+/* Set: roundtrip() makes its coder with pf_fec16_new_ext(). */
+static int force_ext;
+
+/* Encodes, erases |lose| random shards, decodes, checks.  Returns 1 on
+ * success. */
 static int roundtrip(uint32_t k, uint32_t m, size_t size, uint32_t lose,
                      uint32_t impl, const pf_mem *mem) {
   uint8_t **data = shards_alloc(k, size), **parity = shards_alloc(m, size);
@@ -266,7 +269,8 @@ static int roundtrip(uint32_t k, uint32_t m, size_t size, uint32_t lose,
 
   for (i = 0; i < k; i++)
     tu_fill(rnd(~0ull), data[i], size);
-  rv = pf_fec16_new(&fec, k, m, size, impl, mem);
+  rv = force_ext ? pf_fec16_new_ext(&fec, k, m, size, impl, mem)
+                 : pf_fec16_new(&fec, k, m, size, impl, mem);
   if (rv) {
     fprintf(stderr, "  new(%u,%u) = %d\n", k, m, rv);
     ok = 0;
@@ -304,8 +308,9 @@ static int roundtrip(uint32_t k, uint32_t m, size_t size, uint32_t lose,
       ok = memcmp(sh[i], data[i], size) == 0;
   }
   if (!ok)
-    fprintf(stderr, "  roundtrip k=%u m=%u size=%zu lose=%u [%s]: rv=%d\n", k,
-            m, size, lose, pf_fec_impl_str(impl), rv);
+    fprintf(stderr, "  roundtrip k=%u m=%u size=%zu lose=%u [%s%s]: rv=%d\n",
+            k, m, size, lose, pf_fec_impl_str(impl), force_ext ? ", ext" : "",
+            rv);
   for (i = 0; i < k; i++)
     free(sh[i]);
   pf_fec16_del(fec);
@@ -353,7 +358,8 @@ static void test_large(uint32_t impl) {
                                        {65534, 1, 0},
                                        {1, 65534, 0},
                                        {29000, 30000, 0},
-                                       {30000, 29000, 0}};
+                                       {30000, 29000, 0},
+                                       {32768, 32767, 0}};
   size_t s, pass = 0;
   for (s = 0; s < sizeof(shapes) / sizeof(shapes[0]); s++) {
     uint32_t k = shapes[s][0], m = shapes[s][1];
@@ -486,9 +492,14 @@ static void test_args(void) {
               PF_ERR_INVALID_ARGUMENT);
   TU_CHECK_EQ(pf_fec16_new(&f, 65535, 1, 0, 0, NULL),
               PF_ERR_INVALID_ARGUMENT);
-  /* fits k + m <= 65535 but not the field: NextPow2(min) + max > 65536 */
-  TU_CHECK_EQ(pf_fec16_new(&f, 30000, 35000, 0, 0, NULL),
+  TU_CHECK_EQ(pf_fec16_new_ext(&f, 65535, 1, 0, 0, NULL),
               PF_ERR_INVALID_ARGUMENT);
+  TU_CHECK_EQ(pf_fec16_new_ext(&f, 0, 1, 0, 0, NULL),
+              PF_ERR_INVALID_ARGUMENT);
+  /* k + m <= 65535 but NextPow2(min) + max > 65536: rs-simd refuses it,
+   * the extension layout takes it */
+  TU_CHECK_EQ(pf_fec16_new(&f, 30000, 35000, 0, 0, NULL), 0);
+  pf_fec16_del(f);
   TU_CHECK_EQ(pf_fec16_new(&f, 10, 4, 63, 0, NULL), PF_ERR_INVALID_ARGUMENT);
   TU_CHECK_EQ(pf_fec16_new(&f, 10, 4, 0, PF_FEC_IMPL_ISAL, NULL),
               PF_ERR_UNSUPPORTED);
@@ -538,9 +549,11 @@ static void test_public_api(void) {
   cfg.data_shards = 65000;
   cfg.parity_shards = 536;
   TU_CHECK_EQ(pf_fec_new(&f, &cfg, NULL), PF_ERR_INVALID_ARGUMENT);
-  cfg.data_shards = 30000;
+  cfg.data_shards = 30000; /* beyond rs-simd: the extension layout */
   cfg.parity_shards = 35000;
-  TU_CHECK_EQ(pf_fec_new(&f, &cfg, NULL), PF_ERR_INVALID_ARGUMENT);
+  TU_CHECK_EQ(pf_fec_new(&f, &cfg, NULL), 0);
+  pf_fec_del(f);
+  f = NULL;
   cfg.data_shards = 6;
   cfg.parity_shards = 2;
   cfg.max_shard_bytes = 63;
@@ -646,6 +659,233 @@ static void test_alloc(uint32_t impl) {
   printf("allocation checks [%s] done\n", pf_fec_impl_str(impl));
 }
 
+/* ---- shapes beyond reed-solomon-simd (extension layout) ----------------- */
+
+static void test_shape_compatible(void) {
+  static const uint32_t cases[][3] = {
+      {1, 1, 1},         {1, 65534, 1},     {65534, 1, 1},
+      {4, 65531, 1},     {5, 65529, 0},     {65529, 5, 0},
+      {32768, 32767, 1}, {32767, 32768, 1}, {16384, 49151, 1},
+      {16385, 32769, 0}, {30000, 35000, 0}, {35000, 30000, 0},
+      {0, 1, 0},         {1, 0, 0},         {65535, 1, 0},
+      {40000, 25536, 0}};
+  size_t i;
+  for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+    TU_CHECK_MSG(pf_fec16_shape_compatible(cases[i][0], cases[i][1]) ==
+                     (int)cases[i][2],
+                 "shape_compatible(%u, %u)", cases[i][0], cases[i][1]);
+  printf("shape predicate: %zu cases done\n", i);
+}
+
+/*
+ * For low-rate shapes with k a power of two (and single-chunk shapes),
+ * rs-simd's layout is the extension's (data at [0, k), parity from k on,
+ * degree < k): the extension encoder must give the same bytes.
+ */
+static void test_ext_matches_rssimd(uint32_t impl) {
+  static const uint32_t shapes[][3] = {
+      {1, 1, 2},     {1, 5, 66},     {2, 3, 64},        {4, 10, 130},
+      {8, 100, 2},   {64, 1000, 1408}, {512, 1500, 64 * 9 + 2},
+      {1, 65534, 2}, {32, 65000, 64}};
+  size_t s, bad = 0;
+  for (s = 0; s < sizeof(shapes) / sizeof(shapes[0]); s++) {
+    uint32_t k = shapes[s][0], m = shapes[s][1], i;
+    /* every extension call transforms 65536 rows: ref does a few only */
+    size_t size = impl == PF_FEC_IMPL_REF && shapes[s][2] > 130
+                      ? 130
+                      : shapes[s][2];
+    if (impl == PF_FEC_IMPL_REF && s % 3 != 1)
+      continue;
+    uint8_t **data = shards_alloc(k, size), **p1 = shards_alloc(m, size),
+            **p2 = shards_alloc(m, size);
+    pf_fec16 *a = NULL, *b = NULL;
+    int ok;
+    for (i = 0; i < k; i++)
+      tu_fill(rnd(~0ull), data[i], size);
+    ok = pf_fec16_new(&a, k, m, 0, impl, NULL) == 0 &&
+         pf_fec16_new_ext(&b, k, m, 0, impl, NULL) == 0 &&
+         pf_fec16_encode(a, (const uint8_t *const *)data, p1, size) == 0 &&
+         pf_fec16_encode(b, (const uint8_t *const *)data, p2, size) == 0;
+    for (i = 0; ok && i < m; i++)
+      ok = memcmp(p1[i], p2[i], size) == 0;
+    if (!ok) {
+      fprintf(stderr, "  ext (%u,%u) size %zu [%s] differs from rs-simd\n", k,
+              m, size, pf_fec_impl_str(impl));
+      bad++;
+    }
+    pf_fec16_del(a);
+    pf_fec16_del(b);
+    shards_free(data, k);
+    shards_free(p1, m);
+    shards_free(p2, m);
+  }
+  TU_CHECK_MSG(bad == 0, "ext vs rs-simd [%s]: %zu differ",
+               pf_fec_impl_str(impl), bad);
+  printf("extension layout = rs-simd low rate, k a power of two [%s]: "
+         "%zu shapes, %zu differ\n",
+         pf_fec_impl_str(impl), impl == PF_FEC_IMPL_REF ? s / 3 : s, bad);
+}
+
+/*
+ * Round trips in the extension layout: small shapes forced into it with
+ * every erasure weight up to m + 1, then the shapes rs-simd refuses,
+ * fixed edges and random ones up to (30000, 35000), with the weights m,
+ * m / 2, 1 and m + 1 (UNRECOVERABLE).  Every call transforms 65536 rows,
+ * whatever the shape, so shards are small.
+ */
+static void test_ext_roundtrips(uint32_t impl, int heavy) {
+  static const uint32_t small[][2] = {{1, 1}, {2, 1}, {3, 4}, {7, 2}};
+  static const uint32_t big[][2] = {{30000, 35000}, {35000, 30000},
+                                    {5, 65529},     {65529, 5},
+                                    {16385, 32769}, {32769, 16385},
+                                    {20000, 45535}, {30001, 35534}};
+  size_t s, pass = 0, total = 0;
+  uint32_t w, i;
+
+  force_ext = 1;
+  for (s = 0; s < sizeof(small) / sizeof(small[0]); s++)
+    for (w = 0; w <= small[s][1] + 1; w++) {
+      total++;
+      pass += (size_t)roundtrip(small[s][0], small[s][1], 2 * (1 + rnd(40)),
+                                w, impl, NULL);
+    }
+  force_ext = 0;
+  for (s = 0; s < sizeof(big) / sizeof(big[0]); s++) {
+    uint32_t k = big[s][0], m = big[s][1];
+    const uint32_t ws[] = {m, m / 2, 1, m + 1};
+    TU_CHECK(!pf_fec16_shape_compatible(k, m));
+    for (i = 0; i < 4; i++) {
+      if (i > 0 && s >= 2 && !heavy) /* edges: weight m only */
+        break;
+      total++;
+      pass += (size_t)roundtrip(k, m, i == 0 ? 66 : 2, ws[i], impl, NULL);
+    }
+  }
+  for (i = 0; i < (heavy ? 40u : 6u); i++) {
+    uint32_t k = 1 + (uint32_t)rnd(30000), m = 1 + (uint32_t)rnd(35000);
+    total++;
+    pass += (size_t)roundtrip(k, m, 2, (uint32_t)rnd(m + 2), impl, NULL);
+  }
+  TU_CHECK_MSG(pass == total, "ext round trips [%s] %zu/%zu",
+               pf_fec_impl_str(impl), pass, total);
+  printf("extension layout round trips [%s]: %zu/%zu pass\n",
+         pf_fec_impl_str(impl), pass, total);
+}
+
+/* Every kernel's extension parity against ref's, and its decode of m
+ * lost shards (every other data shard, then parity), on (30000, 35000)
+ * with a 64-byte plane and a tail. */
+static void test_ext_kernels(void) {
+  const uint32_t k = 30000, m = 35000;
+  const size_t size = 64 + 6;
+  uint8_t **data = shards_alloc(k, size), **ref = shards_alloc(m, size);
+  uint8_t **p = shards_alloc(m, size), **sh = calloc(k + m, sizeof(*sh));
+  uint8_t *present = malloc(k + m);
+  pf_fec16 *f = NULL;
+  uint32_t i, lost;
+  size_t x, tried = 0, bad = 0;
+
+  for (i = 0; i < k; i++)
+    tu_fill(rnd(~0ull), data[i], size);
+  if (pf_fec16_new(&f, k, m, 0, PF_FEC_IMPL_REF, NULL) != 0 ||
+      pf_fec16_encode(f, (const uint8_t *const *)data, ref, size) != 0)
+    bad++;
+  pf_fec16_del(f);
+  for (i = 0; i < k; i++)
+    sh[i] = malloc(size);
+  for (x = 0; x < NIMPLS && !bad; x++) {
+    int ok;
+    if (impls[x] == PF_FEC_IMPL_REF || !impl_available(impls[x]))
+      continue;
+    tried++;
+    ok = pf_fec16_new(&f, k, m, size, impls[x], NULL) == 0 &&
+         pf_fec16_encode(f, (const uint8_t *const *)data, p, size) == 0;
+    for (i = 0; ok && i < m; i++)
+      ok = memcmp(p[i], ref[i], size) == 0;
+    memset(present, 1, k + m);
+    for (i = 0, lost = 0; i < k && lost < m; i += 2, lost++)
+      present[i] = 0;
+    for (i = 0; i < m && lost < m; i++, lost++)
+      present[k + i] = 0;
+    for (i = 0; i < k; i++) {
+      if (present[i])
+        memcpy(sh[i], data[i], size);
+      else
+        memset(sh[i], 0xa5, size);
+    }
+    for (i = 0; i < m; i++)
+      sh[k + i] = present[k + i] ? p[i] : NULL;
+    if (ok)
+      ok = pf_fec16_decode(f, sh, present, size) == (int)(k + 1) / 2;
+    for (i = 0; ok && i < k; i++)
+      ok = memcmp(sh[i], data[i], size) == 0;
+    if (!ok) {
+      fprintf(stderr, "  ext kernel [%s] failed\n", pf_fec_impl_str(impls[x]));
+      bad++;
+    }
+    pf_fec16_del(f);
+  }
+  TU_CHECK_MSG(bad == 0, "ext kernels vs ref: %zu bad", bad);
+  printf("extension layout (%u,%u): %zu kernels vs ref, %zu bad\n", k, m,
+         tried, bad);
+  for (i = 0; i < k; i++)
+    free(sh[i]);
+  free(sh);
+  free(present);
+  shards_free(data, k);
+  shards_free(ref, m);
+  shards_free(p, m);
+}
+
+/* test_alloc() for an extension shape: no allocation per call after
+ * creation with max_len, growth on demand, failure at every step. */
+static void test_ext_alloc(void) {
+  const uint32_t k = 30000, m = 35000;
+  tu_alloc a;
+  pf_fec16 *f = NULL;
+  uint8_t **d = shards_alloc(k, 514), **p = shards_alloc(m, 514);
+  uint8_t **sh = calloc(k + m, sizeof(*sh)), *pres = malloc(k + m);
+  size_t before, n, ok_at = 0;
+  uint32_t i;
+  int rv;
+
+  tu_alloc_init(&a);
+  rv = pf_fec16_new(&f, k, m, 130, PF_FEC_IMPL_AUTO, &a.mem);
+  TU_CHECK_EQ(rv, 0);
+  for (i = 0; i < k; i++)
+    tu_fill(i, d[i], 130);
+  for (i = 0; i < k + m; i++) {
+    sh[i] = i < k ? d[i] : p[i - k];
+    pres[i] = i >= 100;
+  }
+  before = a.attempts;
+  TU_CHECK_EQ(pf_fec16_encode(f, (const uint8_t *const *)d, p, 130), 0);
+  TU_CHECK_EQ(pf_fec16_decode(f, sh, pres, 130), 100);
+  TU_CHECK_EQ(pf_fec16_encode(f, (const uint8_t *const *)d, p, 2), 0);
+  TU_CHECK_EQ(a.attempts, before);
+  TU_CHECK_EQ(pf_fec16_encode(f, (const uint8_t *const *)d, p, 514), 0);
+  TU_CHECK(a.attempts > before); /* growth on demand */
+  pf_fec16_del(f);
+  TU_CHECK_EQ(a.live, 0);
+  for (n = 1; n < 12; n++) {
+    tu_alloc_init(&a);
+    a.fail_at = n;
+    rv = pf_fec16_new(&f, k, m, 130, PF_FEC_IMPL_AUTO, &a.mem);
+    TU_CHECK(rv == 0 || rv == PF_ERR_NOMEM);
+    if (rv == 0) {
+      ok_at = ok_at ? ok_at : n;
+      pf_fec16_del(f);
+    }
+    TU_CHECK_EQ(a.live, 0);
+  }
+  TU_CHECK(ok_at > 1);
+  shards_free(d, k);
+  shards_free(p, m);
+  free(sh);
+  free(pres);
+  printf("allocation checks (extension layout) done\n");
+}
+
 int main(void) {
   size_t i;
   int heavy = getenv("PF_TEST_HEAVY") != NULL;
@@ -653,6 +893,7 @@ int main(void) {
   setvbuf(stdout, NULL, _IOLBF, 0);
   gnutls_global_init();
   test_args();
+  test_shape_compatible();
   test_public_api();
   for (i = 0; i < NIMPLS; i++) {
     if (!impl_available(impls[i])) {
@@ -666,12 +907,18 @@ int main(void) {
     test_random_shapes(impls[i], heavy ? 400 : 60,
                        impls[i] == PF_FEC_IMPL_REF ? 1500 : 6000);
     test_alloc(impls[i]);
+    test_ext_matches_rssimd(impls[i]);
     if (impls[i] != PF_FEC_IMPL_REF) {
       test_kernels_vs_ref(impls[i]);
       test_slices(impls[i]);
     }
   }
   test_large(PF_FEC_IMPL_AUTO);
+  test_ext_roundtrips(PF_FEC_IMPL_AUTO, heavy);
+  if (heavy)
+    test_ext_roundtrips(PF_FEC_IMPL_REF, 0);
+  test_ext_kernels();
+  test_ext_alloc();
   gnutls_global_deinit();
   return tu_finish("test_fec16");
 }

@@ -622,6 +622,43 @@ static void test_pf_sender_set_fec_percent(void) {
   pf_sender_del(s);
 }
 
+/*
+ * GF16 blocks go on the wire only in shapes reed-solomon-simd decodes
+ * (NextPow2(min(K, M)) + max(K, M) <= 65536), although pf_fec16 codes
+ * every K + M <= 65535: the sender refuses the others, at creation and
+ * on a live share change.
+ */
+static void test_pf_sender_gf16_wire_shapes(void) {
+  pf_sender_config c;
+  pf_sender *s = NULL;
+  pf_sender_stats st;
+
+  pf_sender_config_default(&c);
+  c.fec_scheme = PF_FEC_GF16;
+  c.max_data_per_block = 40000;
+  c.fec_percent = 50; /* (40000, 20000): 32768 + 40000 > 65536 */
+  TU_CHECK_EQ(pf_sender_new(&s, &c, NULL), PF_ERR_INVALID_ARGUMENT);
+  TU_CHECK(s == NULL);
+  /* The full block (49152, 16383) fits, a short one (49000, 16535)
+   * does not: M clamped to 65535 - K grows as K shrinks. */
+  c.max_data_per_block = 49152;
+  c.fec_percent = 90;
+  TU_CHECK_EQ(pf_sender_new(&s, &c, NULL), PF_ERR_INVALID_ARGUMENT);
+  c.max_data_per_block = 40000;
+  c.fec_percent = 10; /* M <= 4000: every block fits */
+  TU_CHECK_EQ(pf_sender_new(&s, &c, NULL), 0);
+  if (!s)
+    return;
+  TU_CHECK_EQ(pf_sender_set_fec_percent(s, 90), PF_ERR_INVALID_ARGUMENT);
+  st.struct_size = sizeof(st);
+  TU_CHECK_EQ(pf_sender_get_stats(s, &st), 0);
+  TU_CHECK_EQ(st.fec_percent, 10);
+  TU_CHECK_EQ(pf_sender_set_fec_percent(s, 20), 0); /* M 8000 */
+  TU_CHECK_EQ(pf_sender_get_stats(s, &st), 0);
+  TU_CHECK_EQ(st.fec_percent, 20);
+  pf_sender_del(s);
+}
+
 /* Pacing on a virtual clock: rate 8 Mbit/s (1 byte per us), burst 10000
  * bytes, 1000-byte datagrams, chunks of 16. */
 static void test_pf_pacer_schedule(void) {
@@ -986,6 +1023,7 @@ int main(void) {
   test_pf_sender_version();
   test_pf_sender_args();
   test_pf_sender_set_fec_percent();
+  test_pf_sender_gf16_wire_shapes();
   test_pf_pacer_schedule();
   test_pf_sender_pacing();
   test_pf_sender_queue();

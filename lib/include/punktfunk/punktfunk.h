@@ -203,10 +203,14 @@ PF_EXTERN void pf_log_set_callback(pf_log_cb cb, int max_level,
  *              P[j][i] = inv((m + i) XOR j): byte-identical to nanors, the
  *              coder Moonlight uses.  k + m <= 255.  Any shard size >= 1.
  * PF_FEC_GF16  Leopard-RS over GF(2^16) (additive FFT), byte-identical to
- *              reed-solomon-simd and catid/leopard's GF(2^16) path.
- *              k + m <= 65535, and, as in reed-solomon-simd,
- *              NextPow2(min(k, m)) + max(k, m) <= 65536 (the transform
- *              has 65536 points).  Shard sizes must be even.
+ *              reed-solomon-simd and catid/leopard's GF(2^16) path for
+ *              every shape they support: k + m <= 65535 and
+ *              NextPow2(min(k, m)) + max(k, m) <= 65536.  The other
+ *              shapes with k + m <= 65535, such as (30000, 35000), use
+ *              punktfunk's own extension layout (still MDS, O(n log n);
+ *              doc/internals/fec16.md): no other implementation reads
+ *              that parity, and pf_sender never sends such blocks.
+ *              Shard sizes must be even.
  *
  * The values equal the punktfunk/1 header's fec_scheme byte.
  */
@@ -582,8 +586,11 @@ typedef struct pf_sender_config {
   uint32_t fec_percent;
   /** K_max, data shards per FEC block (only an AU's last block is
    *  shorter), 1..65535; with fec_percent the first block must fit the
-   *  code: K_max + M(K_max) <= 255 (GF8) or 65535 (GF16).  The receiver
-   *  must be configured with the same value.  Default 200. */
+   *  code: K_max + M(K_max) <= 255 (GF8) or 65535 (GF16).  For GF16
+   *  every block shape (K <= K_max) must also be one reed-solomon-simd
+   *  decodes: NextPow2(min(K, M)) + max(K, M) <= 65536 (only K_max
+   *  above 32768 can break it).  The receiver must be configured with
+   *  the same value.  Default 200. */
   uint32_t max_data_per_block;
   /** Bytes of every shard, even, 2..PF_PKT_MAX_SHARD_PAYLOAD; see
    *  pf_shard_payload_for_mtu().  Default 1024. */
@@ -650,8 +657,9 @@ PF_EXTERN void pf_sender_config_default(pf_sender_config *cfg);
  * PF_ERR_ABI: cfg->struct_size is smaller than the first layout.
  * PF_ERR_INVALID_ARGUMENT: NULL pointer, or a field outside the ranges
  *   documented in pf_sender_config (odd or oversized shard_payload, K_max
- *   + M over the code's limit, unknown scheme, aead or direction, wrong
- *   key_len, all-zero key with an aead, too many blocks per AU).
+ *   + M over the code's limit, a GF16 block shape reed-solomon-simd cannot
+ *   decode, unknown scheme, aead or direction, wrong key_len, all-zero
+ *   key with an aead, too many blocks per AU).
  * PF_ERR_UNSUPPORTED: the FEC scheme or AEAD is not available in this
  *   build or on this CPU.
  * PF_ERR_CRYPTO_STATE: the crypto backend refused the key.
@@ -756,7 +764,10 @@ PF_EXTERN ptrdiff_t pf_sender_discard(pf_sender *sender);
  * so that K + M fits the code (255 shards for GF8).  Receivers need no
  * notice: every packet carries K and M.
  *
- * Returns 0 or PF_ERR_INVALID_ARGUMENT (|sender| NULL).
+ * Returns 0 or PF_ERR_INVALID_ARGUMENT (|sender| NULL, or GF16 with a
+ * share that would give some block a shape reed-solomon-simd cannot
+ * decode, see pf_sender_config.max_data_per_block; the share is then
+ * unchanged).
  */
 PF_EXTERN int pf_sender_set_fec_percent(pf_sender *sender,
                                         uint32_t fec_percent);
