@@ -15,6 +15,7 @@
 
 #include <string.h>
 
+#include "pf_fec16.h"
 #include "pf_fec_cache.h"
 #include "pf_mem.h"
 #include "pf_wire.h"
@@ -143,6 +144,14 @@ int pf_reasm_limits_derive(pf_reasm_limits *lim, uint32_t fec_scheme,
       max_data_shards + pf_reasm_recovery_for(max_data_shards, max_fec_percent);
   if (total > ceiling)
     total = ceiling;
+  /* GF16: punktfunk/1 blocks are what reed-solomon-simd can decode
+   * (pf_sender never emits other shapes); cap M for K_max to them, so no
+   * extension-layout coder is ever built here. */
+  if (fec_scheme == PF_FEC_GF16)
+    while (total > max_data_shards &&
+           !pf_fec16_shape_compatible(max_data_shards,
+                                      (uint32_t)(total - max_data_shards)))
+      total--;
   shards = div_up((size_t)max_frame_bytes, shard_bytes);
   blocks = div_up(shards, max_data_shards);
   if (blocks > UINT16_MAX)
@@ -629,6 +638,11 @@ int pf_reasm_push(pf_reasm *r, const uint8_t *pkt, size_t len, uint64_t now_ns,
   if (K == 0 || K > kmax)
     DROP(PF_DROP_LIMITS);
   if (total > r->lim.max_total_shards)
+    DROP(PF_DROP_LIMITS);
+  /* A GF16 shape reed-solomon-simd refuses is no punktfunk/1 block
+   * (and would cost a 65536-row decode in the extension layout). */
+  if (r->lim.fec_scheme == PF_FEC_GF16 && h.recovery_shards > 0 &&
+      !pf_fec16_shape_compatible(K, h.recovery_shards))
     DROP(PF_DROP_LIMITS);
   if (h.shard_index >= total)
     DROP(PF_DROP_GEOMETRY);

@@ -236,6 +236,41 @@ static void test_pf_reasm_firewall(void) {
   }
 }
 
+/* GF16: shapes reed-solomon-simd cannot decode are no punktfunk/1
+ * blocks: K_max's parity is capped to them, and such a block is dropped
+ * before anything is allocated. */
+static void test_pf_reasm_gf16_shapes(void) {
+  pf_reasm_limits l16;
+  pf_reasm *r = NULL;
+  pf_pkt_header h = base();
+  int why = -1, rv;
+
+  /* K_max 40000 at 90 %: M is capped at 16384 (NextPow2(M) + K <= 65536). */
+  TU_CHECK_EQ(pf_reasm_limits_derive(&l16, PF_FEC_GF16, S, 40000, 90,
+                                     (uint64_t)S * 60000, 0, 8, 64,
+                                     120000000),
+              0);
+  TU_CHECK_EQ(l16.max_total_shards, 40000 + 16384);
+  TU_CHECK_EQ(pf_reasm_new(&r, &l16, NULL), 0);
+  /* Last block of a 60000-shard frame: K 20000; M 36000 fits the total
+   * (56000 <= 56384) but NextPow2(20000) + 36000 > 65536. */
+  h.fec_scheme = PF_FEC_GF16;
+  h.frame_bytes = S * 60000u;
+  h.block_count = 2;
+  h.block_index = 1;
+  h.data_shards = 20000;
+  h.recovery_shards = 36000;
+  h.shard_index = 0;
+  rv = push(r, &h, 1, &why);
+  TU_CHECK_MSG(rv == PF_ERR_DROP && why == PF_DROP_LIMITS, "rv %d why %d", rv,
+               why);
+  TU_CHECK_EQ(pf_reasm_inflight_bytes(r), 0);
+  /* The same block with M 32768 (compatible) is taken. */
+  h.recovery_shards = 32768;
+  TU_CHECK_EQ(push(r, &h, 1, &why), 0);
+  pf_reasm_del(r);
+}
+
 static void test_pf_reasm_short_packets(void) {
   uint8_t buf[PF_WIRE_HEADER_BYTES + S + 8];
   pf_pkt_header h = base();
@@ -635,6 +670,7 @@ int main(void) {
   test_pf_reasm_base_header_accepted();
   test_pf_reasm_firewall();
   test_pf_reasm_short_packets();
+  test_pf_reasm_gf16_shapes();
   test_pf_reasm_unchecked_fields();
   test_pf_reasm_loss_window_120fps();
   test_pf_reasm_index_window();
