@@ -409,20 +409,25 @@ fi
 pf_s100=$(pct_core "$tp_scpu" "$tp_bytes"); pf_r100=$(pct_core "$tp_rcpu" "$tp_bytes")
 r1_s100=$(pct_core "$r1_scpu" "$r1_bytes"); r1_r100=$(pct_core "$r1_rcpu" "$r1_bytes")
 ratio_raw=$(calc "$raw_gbps > 0 ? $tp_gbps / $raw_gbps : 0")
-best_gbps=$(calc "$tpr_lost == 0 && $tpr_gbps > $tp_gbps ? $tpr_gbps : ($tp_lost == 0 ? $tp_gbps : ($tpr_lost == 0 ? $tpr_gbps : 0))")
+# pf's best lossless goodput: zero frames lost (and none bad) in that run.
+tp_ok=$(( tp_lost == 0 && ${tp_bad:-1} == 0 && tp_del > 0 ))
+tpr_ok=$(( tpr_lost == 0 && ${tpr_bad:-1} == 0 && tpr_del > 0 ))
+best_gbps=$(calc "$tpr_ok && ($tpr_gbps > $tp_gbps || !$tp_ok) ? $tpr_gbps : ($tp_ok ? $tp_gbps : 0)")
 ratio_srt=$(calc "$srt_best > 0 ? $best_gbps / $srt_best : 0")
 pm() { if awk "BEGIN { exit !($1) }"; then echo PASS; else echo MISS; fi; }
 
 echo
 echo "== issue #7 targets (one run; $((SECONDS - T0)) s; load average now $(cut -d' ' -f1-3 /proc/loadavg))"
 printf '%-46s %-34s %s\n' "target" "measured" "result"
-printf '%-46s %-34s %s\n' "goodput >= 5 Gb/s, flat out (20 % FEC, AES)" \
-  "$tp_gbps Gb/s" "$(pm "$tp_gbps >= 5")"
-printf '%-46s %-34s %s\n' "  zero loss flat out" "$tp_lost lost, ${tp_bad:-?} bad" \
-  "$(pm "$tp_lost == 0 && ${tp_bad:-1} == 0 && ${tp_del:-0} > 0")"
-printf '%-46s %-34s %s\n' "goodput >= 5 Gb/s and lossless, --rate $TPR" \
-  "$tpr_gbps Gb/s, $tpr_lost lost, ${tpr_bad:-?} bad" \
-  "$(pm "$tpr_gbps >= 5 && $tpr_lost == 0 && ${tpr_bad:-1} == 0 && ${tpr_del:-0} > 0")"
+best_how="no lossless run"
+[ "$tp_ok" = 1 ] && [ "$best_gbps" = "$tp_gbps" ] && best_how="flat out"
+[ "$tpr_ok" = 1 ] && [ "$best_gbps" = "$tpr_gbps" ] && best_how="--rate $TPR"
+printf '%-46s %-34s %s\n' "goodput >= 5 Gb/s at zero loss (20 % FEC, AES)" \
+  "$best_gbps Gb/s ($best_how)" "$(pm "$best_gbps >= 5")"
+printf '%-46s %-34s %s\n' "  flat out (no --rate)" \
+  "$tp_gbps Gb/s, $tp_lost lost, ${tp_bad:-?} bad" "(info)"
+printf '%-46s %-34s %s\n' "  paced, --rate $TPR" \
+  "$tpr_gbps Gb/s, $tpr_lost lost, ${tpr_bad:-?} bad" "(info)"
 printf '%-46s %-34s %s\n' "pf / raw UDP (same I/O path)" "$ratio_raw x (raw $raw_gbps Gb/s)" "(info)"
 if [ "$HAVE_SRT" = 1 ]; then
   printf '%-46s %-34s %s\n' ">= 5x SRT (lossless pf / lossless SRT)" \
