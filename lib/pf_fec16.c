@@ -25,6 +25,9 @@
 
 #include <stdint.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "pf_cpu.h"
 #include "pf_fec16_kern.h"
@@ -64,16 +67,49 @@ static unsigned mod65535(uint32_t x) {
   return x == MODULUS ? 0 : x;
 }
 
+#ifdef __SSE2__
+/*
+ * The locator's Walsh transforms and products, 8 values at a time (the
+ * scalar loops took ~0.45 ms of a (10000, 2000) decode).  Lanes hold
+ * residues in [0, 65534]; addmod(a, b), a < 65535, b <= 65535, gives
+ * (a + b) mod 65535 in [0, 65534]: a wrapped 16-bit sum that carried is
+ * one too small (2^16 = 1 mod 65535), and a sum of exactly 65535 is 0.
+ * 65535 - b is ~b, and a 32-bit product is hi * 2^16 + lo = hi + lo.
+ * Exactly the values of the scalar code.
+ */
+static inline __m128i addmod(__m128i a, __m128i b) {
+  __m128i t = _mm_add_epi16(a, b);
+  __m128i nc = _mm_cmpeq_epi16(_mm_adds_epu16(a, b), t); /* no carry */
+  t = _mm_sub_epi16(_mm_add_epi16(t, _mm_set1_epi16(1)),
+                    _mm_and_si128(nc, _mm_set1_epi16(1)));
+  return _mm_andnot_si128(_mm_cmpeq_epi16(t, _mm_set1_epi16(-1)), t);
+}
+#endif
+
 /* Walsh-Hadamard transform of |d[0..n)| modulo 65535 (values < 65535). */
 static void fwht(uint16_t *d, uint32_t n) {
   uint32_t dist, i, j;
-  for (dist = 1; dist < n; dist <<= 1)
+  for (dist = 1; dist < n; dist <<= 1) {
+#ifdef __SSE2__
+    if (dist >= 8) {
+      for (i = 0; i < n; i += 2 * dist)
+        for (j = i; j < i + dist; j += 8) {
+          __m128i *pa = (__m128i *)(void *)(d + j);
+          __m128i *pb = (__m128i *)(void *)(d + j + dist);
+          __m128i a = _mm_loadu_si128(pa), b = _mm_loadu_si128(pb);
+          _mm_storeu_si128(pa, addmod(a, b));
+          _mm_storeu_si128(pb, addmod(a, _mm_xor_si128(b, _mm_set1_epi16(-1))));
+        }
+      continue;
+    }
+#endif
     for (i = 0; i < n; i += 2 * dist)
       for (j = i; j < i + dist; j++) {
         unsigned a = d[j], b = d[j + dist];
         d[j] = (uint16_t)mod65535(a + b);
         d[j + dist] = (uint16_t)mod65535(a + MODULUS - b);
       }
+  }
 }
 
 /* ---- row layout ------------------------------------------------------ */
@@ -763,7 +799,16 @@ static void locator(pf_fec16 *fec) {
   uint32_t n = fec->n, i;
 
   fwht(e, n);
-  for (i = 0; i < n; i++)
+  i = 0;
+#ifdef __SSE2__
+  for (; i + 8 <= n; i += 8) {
+    __m128i *pe = (__m128i *)(void *)(e + i);
+    __m128i a = _mm_loadu_si128(pe);
+    __m128i b = _mm_loadu_si128((const __m128i *)(const void *)(fec->lw + i));
+    _mm_storeu_si128(pe, addmod(_mm_mulhi_epu16(a, b), _mm_mullo_epi16(a, b)));
+  }
+#endif
+  for (; i < n; i++)
     e[i] = (uint16_t)((uint32_t)e[i] * fec->lw[i] % MODULUS);
   fwht(e, n);
   if (!fec->high)
