@@ -285,7 +285,7 @@ static void ref_load(uint8_t *x, const uint8_t *in, const uint16_t *in_log,
     memset(x, 0, n);
   else if (in_log)
     ref_mul(x, in, *in_log, n);
-  else
+  else if (in != x) /* in place: a radix-4 step on rows of the work */
     memcpy(x, in, n);
 }
 
