@@ -190,6 +190,13 @@ typedef struct {
 } xform;
 
 /*
+ * The prefetch helpers must be inlined: a function whose only effect is
+ * __builtin_prefetch counts for GCC as free of side effects, so calls to
+ * it were deleted as dead code (GCC 12 -O2 kept no prefetch at all).
+ */
+#define PREFETCH_FN static inline __attribute__((always_inline)) void
+
+/*
  * Prefetches what the fused first IFFT layers will read for the |cnt|
  * rows at |pos|: the stride bytes of each source shard and, when the
  * rows are multiplied by the locator, their multiplier table entries
@@ -197,7 +204,7 @@ typedef struct {
  * thousands of short shard pieces, the hardware prefetchers alone leave
  * most of that latency exposed.
  */
-static void src_prefetch(const xform *x, uint32_t pos, unsigned cnt) {
+PREFETCH_FN src_prefetch(const xform *x, uint32_t pos, unsigned cnt) {
   unsigned j;
   size_t o;
   for (j = 0; j < cnt; j++) {
@@ -222,7 +229,7 @@ static void src_prefetch(const xform *x, uint32_t pos, unsigned cnt) {
 
 /* Prefetches the table entries of skew[i] for i in [from, from + cnt):
  * a sub-block of s rows at skew offset sb uses skews [sb, sb + s) only. */
-static void skew_prefetch(const xform *x, uint32_t from, unsigned cnt) {
+PREFETCH_FN skew_prefetch(const xform *x, uint32_t from, unsigned cnt) {
   unsigned j;
   if (!x->ptab)
     return;
