@@ -447,6 +447,35 @@ static void reveal_rows(const xform *x, const uint8_t *base, uint32_t pos,
   }
 }
 
+/*
+ * Prefetches, for writing, the destination pieces of the needed rows
+ * among the |cnt| at |pos|, and their multiplier table entries: each
+ * reveal writes a piece of a scattered caller's shard that is in no
+ * cache, after a table lookup at a random place.
+ */
+PREFETCH_FN reveal_prefetch(const xform *x, uint32_t pos, unsigned cnt) {
+  unsigned j;
+  size_t o;
+  for (j = 0; j < cnt; j++) {
+    uint32_t p = pos + j;
+    const uint8_t *d;
+    if (p >= x->src_n || x->need[p + 1] == x->need[p])
+      continue;
+    d = x->out[p - x->out_base] + x->out_off;
+    for (o = 0; o < x->stride; o += 64)
+      __builtin_prefetch(d + o, 1, 3);
+    if (x->ptab) {
+      const uint8_t *e =
+          x->ptab + (size_t)mod65535(MODULUS - x->out_loc[p]) * x->ptab_ent;
+      __builtin_prefetch(e);
+      if (x->ptab_ent > 64)
+        __builtin_prefetch(e + 64);
+    }
+  }
+}
+
+#define PREFETCH_OUT 16u /* rows ahead of the reveal */
+
 /* Forward FFT (layers d = s/2 down to 1), skipping unneeded outputs. */
 static void fft_rec(const xform *x, uint8_t *base, uint32_t s, uint32_t pos,
                     uint32_t sb) {
@@ -456,6 +485,8 @@ static void fft_rec(const xform *x, uint8_t *base, uint32_t s, uint32_t pos,
 
   if (s <= 4) {
     skew_prefetch(x, sb + PREFETCH_SKEW, s);
+    if (x->out)
+      reveal_prefetch(x, pos + PREFETCH_OUT, s);
     if (s == 2) {
       if (skew[sb] == MODULUS)
         x->K->xor_rows(base + st, base, st);
