@@ -173,6 +173,7 @@ typedef struct {
   const uint16_t *src_log;
   size_t src_off;
   uint32_t src_n;
+  int src_pf; /* prefetch the sources (src_prefetch) */
   uint32_t limit;        /* FFT outputs needed: rows < limit, or ... */
   const uint32_t *need;  /* ... rows r with need[r+1] > need[r] */
   uint8_t *acc;          /* IFFT: XOR the result into these rows */
@@ -348,7 +349,8 @@ static void ifft_rec(const xform *x, uint8_t *base, uint32_t s, uint32_t t,
     skew_prefetch(x, sb + PREFETCH_SKEW, s);
   if (x->src && s == 8) {
     uint16_t l8[7];
-    src_prefetch(x, pos + 2 * PREFETCH_ROWS, 8);
+    if (x->src_pf)
+      src_prefetch(x, pos + 2 * PREFETCH_ROWS, 8);
     src_rows(x, pos, 8, in, lg);
     for (j = 0; j < 4; j++)
       l8[j] = skew[sb + 2 * j];
@@ -359,7 +361,8 @@ static void ifft_rec(const xform *x, uint8_t *base, uint32_t s, uint32_t t,
     return;
   }
   if (x->src && s <= 4) {
-    src_prefetch(x, pos + PREFETCH_ROWS, s);
+    if (x->src_pf)
+      src_prefetch(x, pos + PREFETCH_ROWS, s);
     src_rows(x, pos, s, in, lg);
     if (s == 1) {
       if (!in[0])
@@ -780,6 +783,8 @@ static size_t plane_width(size_t col, size_t len, size_t p) {
   return 64;
 }
 
+#define ENC_PREFETCH_MIN (4u * 1024u * 1024u) /* bytes of data */
+
 int pf_fec16_encode(pf_fec16 *fec, const uint8_t *const *data,
                     uint8_t *const *parity, size_t len) {
   const pf_fec16_kern *K = fec->kern;
@@ -794,6 +799,10 @@ int pf_fec16_encode(pf_fec16 *fec, const uint8_t *const *data,
     return rv;
   memset(&x, 0, sizeof(x));
   x.K = K;
+  /* Data that fits the caches gains nothing from the prefetches (measured
+   * 2-3 % slower at (100, 20) and (1000, 200), 3 % faster at (10000,
+   * 2000)). */
+  x.src_pf = (size_t)k * st >= ENC_PREFETCH_MIN;
 
   for (col = 0; col < st; col += w) {
     int tail = col >= full;
@@ -930,6 +939,7 @@ int pf_fec16_decode(pf_fec16 *fec, uint8_t *const *shards,
   memset(&x, 0, sizeof(x));
   x.K = K;
   x.need = fec->need;
+  x.src_pf = 1;
   x.out_loc = fec->loc;
   x.out_base = dp;
   prefetch_table(&x);
