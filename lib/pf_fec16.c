@@ -566,6 +566,62 @@ static void deriv(const pf_fec16_kern *K, uint8_t *base, uint32_t s,
   }
 }
 
+/*
+ * The decoder's IFFT of the |s| rows at |base| (positions 0.., rows >= |t|
+ * zero) followed by the formal derivative, with the derivative fused into
+ * the IFFT's top radix-4 step, so that it costs no pass over memory of
+ * its own.  D is an involution (D_m D_m = I, by induction from
+ * D_2m = [[D_m, I], [0, D_m]]), hence D_2m (X, Y) = (D_m (X ^ D_m Y),
+ * D_m Y): the lower half is the derivative of (itself XOR the *finished*
+ * upper half).  Unrolled down to 16-row leaves:
+ *
+ *   final[p] = deriv16( x[p] ^ XOR_{t >= 4, bit t clear in p} final[p | 2^t] )
+ *
+ * so leaves can be finished in descending order, each from its own rows
+ * and finished rows above it.  The top radix-4 step runs over 16-row
+ * slabs r of the four quarters in descending r, and each slab's four
+ * leaves (quarters 3, 2, 1, 0) are finished right after, while in L1;
+ * their partners are the slabs just finished (t up to log2 of the
+ * quarter) or earlier leaves of the same slab.  A quarter that holds only
+ * zero inputs (x->src set: its rows were never written) is read as absent.
+ * Needs s >= 64.
+ */
+static void ifft_deriv(const xform *x, uint8_t *base, uint32_t s, uint32_t t) {
+  const uint16_t *skew = pf_gf16_skew;
+  const pf_fec16_kern *K = x->K;
+  size_t st = x->stride, g, leafb = 16 * st;
+  uint32_t q = s / 4, j, r, bit, nz = 4;
+  unsigned l01 = skew[q - 1], l23 = skew[3 * q - 1], l02 = skew[2 * q - 1];
+  const uint8_t *in[4], *src[16];
+  unsigned cnt;
+
+  for (j = 0; j < 4; j++) {
+    uint32_t tj = t > j * q ? (t - j * q < q ? t - j * q : q) : 0;
+    if (tj == 0 && x->src) {
+      nz = j;
+      break;
+    }
+    ifft_rec(x, base + (size_t)j * q * st, q, tj, j * q, j * q);
+  }
+  g = (size_t)q * st;
+  for (r = q; r > 0;) {
+    uint8_t *slab;
+    r -= 16;
+    slab = base + (size_t)r * st;
+    for (j = 0; j < 4; j++)
+      in[j] = j < nz ? slab + j * g : NULL;
+    K->ifft4_in(slab, g, in, NULL, l01, l23, l02, leafb);
+    for (j = 4; j-- > 0;) {
+      uint32_t p0 = j * q + r;
+      cnt = 0;
+      for (bit = 16; bit < s; bit <<= 1)
+        if (!(p0 & bit))
+          src[cnt++] = base + (size_t)(p0 + bit) * st;
+      K->deriv16_xor(base + (size_t)p0 * st, st, src, cnt, st);
+    }
+  }
+}
+
 /* ---- creation -------------------------------------------------------- */
 
 static const pf_fec16_kern *pick_kernel(int impl, int *err) {
@@ -969,11 +1025,15 @@ int pf_fec16_decode(pf_fec16 *fec, uint8_t *const *shards,
         }
       }
     }
-    ifft_rec(&x, pb, n, end, 0, 0);
+    if (n >= 64) {
+      ifft_deriv(&x, pb, n, end);
+    } else {
+      ifft_rec(&x, pb, n, end, 0, 0);
+      deriv(K, pb, n, wd);
+    }
     x.src = NULL;
     x.out = tail ? NULL : shards;
     x.out_off = col;
-    deriv(K, pb, n, wd);
     if (fft_needed(&x, 0, n))
       fft_rec(&x, pb, n, 0, 0);
     /* Reveal: divide by the locator's derivative (fused into the FFT's

@@ -68,6 +68,9 @@ static inline uint16_t pf_gf16_mul_log(uint16_t a, unsigned log_m) {
  * row (p | 2^t) for each bit t < 4 clear in p (original values).
  * ifft4_acc: ifft4 on rows x0, x0 + g, x0 + 2g, x0 + 3g whose results
  * are XORed into acc, acc + g, ... (the x rows may be clobbered).
+ * deriv16_xor: deriv16 of the 16 rows x, x + stride, ... after XORing
+ * into row p the rows src[c] + p * stride for c < cnt (cnt <= 16; no
+ * source row overlaps an x row).
  */
 typedef struct pf_fec16_kern {
   const char *name;
@@ -89,6 +92,8 @@ typedef struct pf_fec16_kern {
   void (*deriv16)(uint8_t *x, size_t stride, size_t n);
   void (*ifft8_in)(uint8_t *x, size_t stride, const uint8_t *const *in,
                    const uint16_t *in_log, const uint16_t *lg, size_t n);
+  void (*deriv16_xor)(uint8_t *x, size_t stride, const uint8_t *const *src,
+                      unsigned cnt, size_t n);
 } pf_fec16_kern;
 
 extern const pf_fec16_kern pf_fec16_kern_ref;

@@ -221,6 +221,29 @@
           P##_st(x + p * st + o, r[p]);                                       \
     }                                                                         \
   }                                                                           \
+  static TGT void P##_deriv16_xor(uint8_t *x, size_t st,                     \
+                                  const uint8_t *const *src, unsigned cnt,    \
+                                  size_t n) {                                 \
+    size_t o;                                                                 \
+    unsigned p, t, c;                                                         \
+    for (o = 0; o < n; o += 64) {                                             \
+      P##_V v[16], r[16];                                                     \
+      _Pragma("GCC unroll 16") for (p = 0; p < 16; p++) v[p] =                \
+          P##_ld(x + p * st + o);                                             \
+      for (c = 0; c < cnt; c++) {                                             \
+        const uint8_t *sp = src[c] + o;                                       \
+        _Pragma("GCC unroll 16") for (p = 0; p < 16; p++) v[p] =              \
+            P##_vx(v[p], P##_ld(sp + p * st));                                \
+      }                                                                       \
+      _Pragma("GCC unroll 16") for (p = 0; p < 16; p++) {                     \
+        r[p] = v[p];                                                          \
+        _Pragma("GCC unroll 4") for (t = 0; t < 4; t++) if (!(p & (1u << t))) \
+            r[p] = P##_vx(r[p], v[p | (1u << t)]);                            \
+      }                                                                       \
+      _Pragma("GCC unroll 16") for (p = 0; p < 16; p++)                       \
+          P##_st(x + p * st + o, r[p]);                                       \
+    }                                                                         \
+  }                                                                           \
   static TGT void P##_ifft8_in(uint8_t *x, size_t st,                        \
                                const uint8_t *const *in, const uint16_t *il,  \
                                const uint16_t *lg, size_t n) {                \
@@ -259,7 +282,7 @@
   const pf_fec16_kern pf_fec16_kern_##P = {                                   \
       #P,         P##_xor,   P##_mul,      P##_fft2,    P##_ifft2,            \
       P##_fft4,   P##_ifft4, P##_ifft2_in, P##_ifft4_in, P##_ifft4_acc,       \
-      P##_deriv16, P##_ifft8_in};
+      P##_deriv16, P##_ifft8_in, P##_deriv16_xor};
 
 /* ---- SSSE3 ------------------------------------------------------------- */
 
