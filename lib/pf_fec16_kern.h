@@ -62,8 +62,9 @@ static inline uint16_t pf_gf16_mul_log(uint16_t a, unsigned log_m) {
  * with loading (ifft8_in: layer 1 on pairs (2i, 2i+1) with lg[i], layer
  * 2 on (0,2),(1,3) with lg[4] and (4,6),(5,7) with lg[5], layer 3 on
  * (i, i+4) with lg[6]; any of them may be 65535): input
- * row j is in[j] (NULL: zero), times exp(in_log[j]) unless in_log is NULL
- * (in_log[j] < 65535); outputs are the rows x, x + stride, ...
+ * row j is in[j] (NULL: zero; or the output row j itself, in place),
+ * times exp(in_log[j]) unless in_log is NULL (in_log[j] < 65535);
+ * outputs are the rows x, x + stride, ...
  * deriv16: the formal derivative of 16 rows x, x + stride, ...: row p ^=
  * row (p | 2^t) for each bit t < 4 clear in p (original values).
  * ifft4_acc: ifft4 on rows x0, x0 + g, x0 + 2g, x0 + 3g whose results
