@@ -1027,7 +1027,7 @@ int pf_fec16_decode(pf_fec16 *fec, uint8_t *const *shards,
         }
       }
     }
-    if (n >= 64) {
+    if (n >= 64 && K->deriv16_xor) {
       ifft_deriv(&x, pb, n, end);
     } else {
       ifft_rec(&x, pb, n, end, 0, 0);

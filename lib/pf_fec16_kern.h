@@ -71,7 +71,9 @@ static inline uint16_t pf_gf16_mul_log(uint16_t a, unsigned log_m) {
  * are XORed into acc, acc + g, ... (the x rows may be clobbered).
  * deriv16_xor: deriv16 of the 16 rows x, x + stride, ... after XORing
  * into row p the rows src[c] + p * stride for c < cnt (cnt <= 16; no
- * source row overlaps an x row).
+ * source row overlaps an x row).  NULL in a kernel for which fusing the
+ * derivative into the IFFT does not pay (ssse3): the decoder then runs
+ * it as a pass of its own with deriv16 and xor_rows.
  */
 typedef struct pf_fec16_kern {
   const char *name;
