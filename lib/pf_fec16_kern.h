@@ -62,12 +62,18 @@ static inline uint16_t pf_gf16_mul_log(uint16_t a, unsigned log_m) {
  * with loading (ifft8_in: layer 1 on pairs (2i, 2i+1) with lg[i], layer
  * 2 on (0,2),(1,3) with lg[4] and (4,6),(5,7) with lg[5], layer 3 on
  * (i, i+4) with lg[6]; any of them may be 65535): input
- * row j is in[j] (NULL: zero), times exp(in_log[j]) unless in_log is NULL
- * (in_log[j] < 65535); outputs are the rows x, x + stride, ...
+ * row j is in[j] (NULL: zero; or the output row j itself, in place),
+ * times exp(in_log[j]) unless in_log is NULL (in_log[j] < 65535);
+ * outputs are the rows x, x + stride, ...
  * deriv16: the formal derivative of 16 rows x, x + stride, ...: row p ^=
  * row (p | 2^t) for each bit t < 4 clear in p (original values).
  * ifft4_acc: ifft4 on rows x0, x0 + g, x0 + 2g, x0 + 3g whose results
  * are XORed into acc, acc + g, ... (the x rows may be clobbered).
+ * deriv16_xor: deriv16 of the 16 rows x, x + stride, ... after XORing
+ * into row p the rows src[c] + p * stride for c < cnt (cnt <= 16; no
+ * source row overlaps an x row).  NULL in a kernel for which fusing the
+ * derivative into the IFFT does not pay (ssse3): the decoder then runs
+ * it as a pass of its own with deriv16 and xor_rows.
  */
 typedef struct pf_fec16_kern {
   const char *name;
@@ -89,6 +95,8 @@ typedef struct pf_fec16_kern {
   void (*deriv16)(uint8_t *x, size_t stride, size_t n);
   void (*ifft8_in)(uint8_t *x, size_t stride, const uint8_t *const *in,
                    const uint16_t *in_log, const uint16_t *lg, size_t n);
+  void (*deriv16_xor)(uint8_t *x, size_t stride, const uint8_t *const *src,
+                      unsigned cnt, size_t n);
 } pf_fec16_kern;
 
 extern const pf_fec16_kern pf_fec16_kern_ref;

@@ -285,7 +285,7 @@ static void ref_load(uint8_t *x, const uint8_t *in, const uint16_t *in_log,
     memset(x, 0, n);
   else if (in_log)
     ref_mul(x, in, *in_log, n);
-  else
+  else if (in != x) /* in place: a radix-4 step on rows of the work */
     memcpy(x, in, n);
 }
 
@@ -324,6 +324,15 @@ static void ref_deriv16(uint8_t *x, size_t st, size_t n) {
   }
 }
 
+static void ref_deriv16_xor(uint8_t *x, size_t st, const uint8_t *const *src,
+                            unsigned cnt, size_t n) {
+  unsigned c, p;
+  for (c = 0; c < cnt; c++)
+    for (p = 0; p < 16; p++)
+      ref_xor(x + p * st, src[c] + p * st, n);
+  ref_deriv16(x, st, n);
+}
+
 static void ref_ifft8_in(uint8_t *x, size_t st, const uint8_t *const *in,
                          const uint16_t *in_log, const uint16_t *lg,
                          size_t n) {
@@ -342,4 +351,5 @@ static void ref_ifft8_in(uint8_t *x, size_t st, const uint8_t *const *in,
 const pf_fec16_kern pf_fec16_kern_ref = {
     "ref",        ref_xor,      ref_mul,      ref_fft2,
     ref_ifft2,    ref_fft4,     ref_ifft4,    ref_ifft2_in,
-    ref_ifft4_in, ref_ifft4_acc, ref_deriv16,  ref_ifft8_in};
+    ref_ifft4_in, ref_ifft4_acc, ref_deriv16,  ref_ifft8_in,
+    ref_deriv16_xor};
