@@ -472,14 +472,24 @@ static void put_header(pf_sender *s, uint8_t *slot, const pf_pkt_header *base,
   pf_wire_header_encode(slot + s->hoff, &h);
 }
 
-static int seal_run(pf_sender *s, uint8_t *slot, size_t pos, size_t n) {
+/*
+ * Seals the queued slots [from, from + n) in place, just before they are
+ * handed out.  Sealing at hand-out rather than at submission lets the
+ * first datagrams of an AU be on their way (and the receiver work on
+ * them) while the sender still seals the rest.  Each slot is handed out,
+ * hence sealed, exactly once, with the seq its position fixed at
+ * submission.
+ */
+static int seal_slots(pf_sender *s, size_t from, size_t n) {
   size_t ptlen = PF_WIRE_HEADER_BYTES + s->cfg.shard_payload;
+  uint64_t seq = s->next_seq - (s->tail - from);
+  uint8_t *slot = s->buf + from * s->dgram_bytes;
   size_t i;
 
   if (!s->aead)
     return 0;
   for (i = 0; i < n; i++, slot += s->dgram_bytes) {
-    if (pf_aead_seal(s->aead, slot, s->dgram_bytes, s->next_seq + pos + i,
+    if (pf_aead_seal(s->aead, slot, s->dgram_bytes, seq + i,
                      slot + PF_WIRE_SEQ_BYTES,
                      ptlen) != (ptrdiff_t)s->dgram_bytes)
       return PF_ERR_CRYPTO_STATE;
@@ -586,13 +596,6 @@ int pf_sender_submit_frame(pf_sender *s, const uint8_t *data, size_t len,
         return s->broken;
       }
     }
-    if (seal_run(s, slots + dpos * s->dgram_bytes, dpos, k) != 0 ||
-        seal_run(s, slots + ppos * s->dgram_bytes, ppos, m) != 0) {
-      /* Nothing sealed here is ever handed out, so no nonce was exposed;
-       * the backend is in an unknown state, so stop. */
-      s->broken = PF_ERR_CRYPTO_STATE;
-      return s->broken;
-    }
   }
 
   pf_pacer_schedule(&s->pacer, now_ns, g.total, s->dgram_bytes,
@@ -635,6 +638,14 @@ int pf_sender_next_batch(pf_sender *s, pf_dgram_batch *out, size_t max_count,
     max_count = avail;
   while (n < max_count && s->due[s->head + n] <= now_ns)
     n++;
+  if (n > 0 && s->broken != PF_ERR_CRYPTO_STATE &&
+      seal_slots(s, s->head, n) != 0) {
+    /* Nothing of this run is handed out, so no nonce is exposed; the
+     * backend is in an unknown state, so the sender stops. */
+    s->broken = PF_ERR_CRYPTO_STATE;
+  }
+  if (s->broken == PF_ERR_CRYPTO_STATE)
+    return s->broken;
   if (n > 0) {
     out->data = s->buf + s->head * s->dgram_bytes;
     out->due_ns = s->due + s->head;

@@ -677,7 +677,7 @@ PF_EXTERN void pf_sender_del(pf_sender *sender);
  *
  * Packetizes one AU of |len| bytes at |data| (read during the call only;
  * may be NULL if |len| is 0): data shards of all blocks in order, then
- * the parity of all blocks, each datagram sealed with the next seq.  The
+ * the parity of all blocks, each datagram given the next seq.  The
  * AU gets frame_index = the number of AUs submitted before it (mod 2^32);
  * |pts_ns| and |user_flags| go into every header.  The datagrams queue
  * behind those not yet handed out; |now_ns| is the caller's clock, from
@@ -695,8 +695,8 @@ PF_EXTERN void pf_sender_del(pf_sender *sender);
  *   senders only); a new key is required.
  * PF_ERR_UNSUPPORTED: the FEC scheme is not available.
  * PF_ERR_NOMEM: growing the datagram buffer or making a FEC coder failed.
- * PF_ERR_CRYPTO_STATE: the crypto backend failed; the sender refuses all
- *   further AUs with this code (nothing sealed for the AU was handed out).
+ * PF_ERR_CRYPTO_STATE: sealing failed earlier (in
+ *   pf_sender_next_batch()); the sender refuses all further AUs.
  * PF_ERR_INTERNAL: the FEC coder rejected a block (a bug); the sender
  *   refuses all further AUs with this code.
  */
@@ -743,7 +743,14 @@ typedef struct pf_dgram_batch {
  * mmsghdr slots.  A datagram the caller then fails to send is lost (the
  * receiver's FEC covers it); it is never re-sealed.
  *
- * Returns 0 or PF_ERR_INVALID_ARGUMENT (NULL pointer).
+ * Datagrams are sealed here, as they are handed out, not when their AU
+ * is submitted: with a small |max_count| the first datagrams of an AU
+ * can be on the wire (and the receiver working on them) while the rest
+ * are still being sealed.  The bytes are the same either way.
+ *
+ * Returns 0 or PF_ERR_INVALID_ARGUMENT (NULL pointer), or
+ * PF_ERR_CRYPTO_STATE: the crypto backend failed to seal; nothing is
+ * handed out, now or later, and the sender refuses further AUs.
  */
 PF_EXTERN int pf_sender_next_batch(pf_sender *sender, pf_dgram_batch *out,
                                    size_t max_count, uint64_t now_ns);
