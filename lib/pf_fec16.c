@@ -63,12 +63,6 @@ static uint32_t next_pow2(uint32_t x) {
   return p;
 }
 
-static unsigned mod65535(uint32_t x) {
-  x = (x & 0xffffu) + (x >> 16);
-  x = (x & 0xffffu) + (x >> 16);
-  return x == MODULUS ? 0 : x;
-}
-
 #ifdef __SSE2__
 /*
  * The locator's Walsh transforms and products, 8 values at a time (the
@@ -88,8 +82,7 @@ static inline __m128i addmod(__m128i a, __m128i b) {
 }
 #endif
 
-/* Walsh-Hadamard transform of |d[0..n)| modulo 65535 (values < 65535). */
-static void fwht(uint16_t *d, uint32_t n) {
+void pf_gf16_fwht(uint16_t *d, uint32_t n) {
   uint32_t dist, i, j;
   for (dist = 1; dist < n; dist <<= 1) {
 #ifdef __SSE2__
@@ -108,32 +101,29 @@ static void fwht(uint16_t *d, uint32_t n) {
     for (i = 0; i < n; i += 2 * dist)
       for (j = i; j < i + dist; j++) {
         unsigned a = d[j], b = d[j + dist];
-        d[j] = (uint16_t)mod65535(a + b);
-        d[j + dist] = (uint16_t)mod65535(a + MODULUS - b);
+        d[j] = (uint16_t)pf_gf16_mod(a + b);
+        d[j + dist] = (uint16_t)pf_gf16_mod(a + MODULUS - b);
       }
   }
 }
 
-/* ---- row layout ------------------------------------------------------ */
+void pf_gf16_log_convolve(uint16_t *e, const uint16_t *lw, uint32_t n) {
+  uint32_t i = 0;
 
-/* Bytes of one work row for a |len|-byte shard. */
-static size_t row_bytes(size_t len) { return (len + 63) & ~(size_t)63; }
-
-/*
- * A shard whose size is not a multiple of 64 ends in a tail of t bytes:
- * t/2 low bytes then t/2 high bytes, which sit in the row's last block as
- * bytes [0, t/2) and [32, 32 + t/2) (rest zero).
- */
-static void tail_in(uint8_t *blk, const uint8_t *src, size_t t) {
-  memset(blk, 0, 64);
-  memcpy(blk, src, t / 2);
-  memcpy(blk + 32, src + t / 2, t / 2);
+  pf_gf16_fwht(e, n);
+#ifdef __SSE2__
+  for (; i + 8 <= n; i += 8) {
+    __m128i *pe = (__m128i *)(void *)(e + i);
+    __m128i a = _mm_loadu_si128(pe);
+    __m128i b = _mm_loadu_si128((const __m128i *)(const void *)(lw + i));
+    _mm_storeu_si128(pe, addmod(_mm_mulhi_epu16(a, b), _mm_mullo_epi16(a, b)));
+  }
+#endif
+  for (; i < n; i++)
+    e[i] = (uint16_t)((uint32_t)e[i] * lw[i] % MODULUS);
+  pf_gf16_fwht(e, n);
 }
 
-static void tail_out(uint8_t *dst, const uint8_t *blk, size_t t) {
-  memcpy(dst, blk, t / 2);
-  memcpy(dst + t / 2, blk + 32, t / 2);
-}
 
 /* ---- transforms ------------------------------------------------------ */
 
@@ -457,7 +447,7 @@ static void reveal_rows(const xform *x, const uint8_t *base, uint32_t pos,
     uint32_t p = pos + j;
     if (x->need[p + 1] != x->need[p])
       x->K->mul(x->out[p - x->out_base] + x->out_off,
-                base + (size_t)j * x->stride, mod65535(MODULUS - x->out_loc[p]),
+                base + (size_t)j * x->stride, pf_gf16_mod(MODULUS - x->out_loc[p]),
                 x->stride);
   }
 }
@@ -481,7 +471,7 @@ PREFETCH_FN reveal_prefetch(const xform *x, uint32_t pos, unsigned cnt) {
       __builtin_prefetch(d + o, 1, 3);
     if (x->ptab) {
       const uint8_t *e =
-          x->ptab + (size_t)mod65535(MODULUS - x->out_loc[p]) * x->ptab_ent;
+          x->ptab + (size_t)pf_gf16_mod(MODULUS - x->out_loc[p]) * x->ptab_ent;
       __builtin_prefetch(e);
       if (x->ptab_ent > 64)
         __builtin_prefetch(e + 64);
@@ -677,8 +667,7 @@ static const pf_fec16_kern *pick_kernel(int impl, int *err) {
 }
 
 static int work_reserve(pf_fec16 *fec, size_t len) {
-  size_t need, dec, st = row_bytes(len);
-  uint8_t *w;
+  size_t need, dec, st = pf_fec16_row_bytes(len);
 
   /* One plane at a time: rows x (plane width), the same space reused by
    * every plane. */
@@ -689,15 +678,7 @@ static int work_reserve(pf_fec16 *fec, size_t len) {
     return PF_ERR_NOMEM;
   if (dec > need)
     need = dec;
-  if (need <= fec->work_bytes)
-    return 0;
-  w = pf_mem_aligned_alloc(fec->mem, 64, need);
-  if (!w)
-    return PF_ERR_NOMEM;
-  pf_mem_aligned_free(fec->mem, fec->work);
-  fec->work = w;
-  fec->work_bytes = need;
-  return 0;
+  return pf_mem_aligned_reserve(fec->mem, &fec->work, &fec->work_bytes, need);
 }
 
 int pf_fec16_shape_compatible(uint32_t k, uint32_t m) {
@@ -799,10 +780,10 @@ static int fec16_new(pf_fec16 **pfec, uint32_t k, uint32_t m, size_t max_len,
       fec->lw[i] = pf_gf16_log[i];
       sum += pf_gf16_log[i];
     }
-    fwht(fec->lw, n);
+    pf_gf16_fwht(fec->lw, n);
     for (i = 0; i < n; i++) {
       unsigned v = fec->lw[i];
-      fec->lw[i] = (uint16_t)mod65535(((v << rot) | (v >> (16 - rot))) &
+      fec->lw[i] = (uint16_t)pf_gf16_mod(((v << rot) | (v >> (16 - rot))) &
                                       0xffffu);
     }
     /* Low rate: positions beyond the work are erased too (rs-simd); they
@@ -811,7 +792,7 @@ static int fec16_new(pf_fec16 **pfec, uint32_t k, uint32_t m, size_t max_len,
      * -sum_{1 <= x < n} log[x]: no pass over the 128 KiB table (it was
      * ~35 us of every coder made for a small shape). */
     sum %= PF_GF16_MODULUS;
-    fec->tail_log = (uint16_t)mod65535(PF_GF16_MODULUS - sum);
+    fec->tail_log = (uint16_t)pf_gf16_mod(PF_GF16_MODULUS - sum);
   }
 
   if (max_len) {
@@ -881,7 +862,7 @@ static size_t plane_width(size_t col, size_t len, size_t p) {
 int pf_fec16_encode(pf_fec16 *fec, const uint8_t *const *data,
                     uint8_t *const *parity, size_t len) {
   const pf_fec16_kern *K = fec->kern;
-  size_t st = row_bytes(len), full = len & ~(size_t)63, tl = len - full;
+  size_t st = pf_fec16_row_bytes(len), full = len & ~(size_t)63, tl = len - full;
   size_t col, w;
   uint32_t chunk = fec->chunk, k = fec->k, m = fec->m, i, c;
   xform x;
@@ -918,7 +899,7 @@ int pf_fec16_encode(pf_fec16 *fec, const uint8_t *const *data,
       } else { /* the tail, rearranged into a block first */
         x.src = NULL;
         for (i = 0; i < cnt; i++)
-          tail_in(dst + (size_t)i * 64, data[base + i] + full, tl);
+          pf_fec16_tail_in(dst + (size_t)i * 64, data[base + i] + full, tl);
         memset(dst + (size_t)cnt * 64, 0, (size_t)(chunk - cnt) * 64);
       }
       if (c) {
@@ -943,7 +924,7 @@ int pf_fec16_encode(pf_fec16 *fec, const uint8_t *const *data,
         if (!tail)
           memcpy(parity[c * chunk + i] + col, dst + (size_t)i * w, w);
         else
-          tail_out(parity[c * chunk + i] + full, dst + (size_t)i * 64, tl);
+          pf_fec16_tail_out(parity[c * chunk + i] + full, dst + (size_t)i * 64, tl);
       }
     }
   }
@@ -962,28 +943,16 @@ static void locator(pf_fec16 *fec) {
   uint16_t *e = fec->loc;
   uint32_t n = fec->n, i;
 
-  fwht(e, n);
-  i = 0;
-#ifdef __SSE2__
-  for (; i + 8 <= n; i += 8) {
-    __m128i *pe = (__m128i *)(void *)(e + i);
-    __m128i a = _mm_loadu_si128(pe);
-    __m128i b = _mm_loadu_si128((const __m128i *)(const void *)(fec->lw + i));
-    _mm_storeu_si128(pe, addmod(_mm_mulhi_epu16(a, b), _mm_mullo_epi16(a, b)));
-  }
-#endif
-  for (; i < n; i++)
-    e[i] = (uint16_t)((uint32_t)e[i] * fec->lw[i] % MODULUS);
-  fwht(e, n);
+  pf_gf16_log_convolve(e, fec->lw, n);
   if (!fec->high)
     for (i = 0; i < n; i++)
-      e[i] = (uint16_t)mod65535((uint32_t)e[i] + fec->tail_log);
+      e[i] = (uint16_t)pf_gf16_mod((uint32_t)e[i] + fec->tail_log);
 }
 
 int pf_fec16_decode(pf_fec16 *fec, uint8_t *const *shards,
                     const uint8_t *present, size_t len) {
   const pf_fec16_kern *K = fec->kern;
-  size_t st = row_bytes(len), full = len & ~(size_t)63, tl = len - full;
+  size_t st = pf_fec16_row_bytes(len), full = len & ~(size_t)63, tl = len - full;
   uint32_t k = fec->k, m = fec->m, n = fec->n, i, lost = 0, have = 0;
   uint32_t end, dp = fec->data_pos, pp = fec->par_pos;
   uint8_t *w;
@@ -1058,7 +1027,7 @@ int pf_fec16_decode(pf_fec16 *fec, uint8_t *const *shards,
       for (i = 0; i < n; i++) {
         uint8_t *blk = pb + (size_t)i * 64;
         if (i < end && fec->src[i]) {
-          tail_in(blk, fec->src[i] + full, tl);
+          pf_fec16_tail_in(blk, fec->src[i] + full, tl);
           if (fec->loc[i])
             K->mul(blk, blk, fec->loc[i], 64);
         } else {
@@ -1084,8 +1053,8 @@ int pf_fec16_decode(pf_fec16 *fec, uint8_t *const *shards,
         uint8_t *row = pb + (size_t)(dp + i) * wd;
         if (present[i])
           continue;
-        K->mul(row, row, mod65535(MODULUS - fec->loc[dp + i]), 64);
-        tail_out(shards[i] + full, row, tl);
+        K->mul(row, row, pf_gf16_mod(MODULUS - fec->loc[dp + i]), 64);
+        pf_fec16_tail_out(shards[i] + full, row, tl);
       }
   }
   return (int)lost;

@@ -56,54 +56,6 @@ struct pf_fec16_ext {
   size_t work_bytes;
 };
 
-static unsigned mod65535(uint32_t x) {
-  x = (x & 0xffffu) + (x >> 16);
-  x = (x & 0xffffu) + (x >> 16);
-  return x == MODULUS ? 0 : x;
-}
-
-/* Walsh-Hadamard transform of d[0..N) modulo 65535 (values < 65535). */
-static void fwht(uint16_t *d) {
-  uint32_t dist, i, j;
-  for (dist = 1; dist < N; dist <<= 1)
-    for (i = 0; i < N; i += 2 * dist)
-      for (j = i; j < i + dist; j++) {
-        unsigned a = d[j], b = d[j + dist];
-        d[j] = (uint16_t)mod65535(a + b);
-        d[j + dist] = (uint16_t)mod65535(a + MODULUS - b);
-      }
-}
-
-/*
- * e[0..N): the 0/1 erasure indicator in; out, e[p] = sum over erased j
- * of log(p xor j) mod 65535 (log 0 taken as 0): the log of Lambda(x_p)
- * for a received p, of Lambda'(x_p) for an erased one.
- */
-static void locator(const pf_fec16_ext *ext, uint16_t *e) {
-  uint32_t i;
-  fwht(e);
-  for (i = 0; i < N; i++)
-    e[i] = (uint16_t)((uint32_t)e[i] * ext->lw[i] % MODULUS);
-  fwht(e);
-}
-
-/* ---- rows ------------------------------------------------------------ */
-
-static size_t row_bytes(size_t len) { return (len + 63) & ~(size_t)63; }
-
-/* The shard tail of t = len % 64 bytes (t/2 low bytes, t/2 high bytes)
- * in a zero-padded block, as in pf_fec16.c. */
-static void tail_in(uint8_t *blk, const uint8_t *src, size_t t) {
-  memset(blk, 0, 64);
-  memcpy(blk, src, t / 2);
-  memcpy(blk + 32, src + t / 2, t / 2);
-}
-
-static void tail_out(uint8_t *dst, const uint8_t *blk, size_t t) {
-  memcpy(dst, blk, t / 2);
-  memcpy(dst + t / 2, blk + 32, t / 2);
-}
-
 /* ---- transforms (definitions in doc/internals/fec16.md) --------------- */
 
 /*
@@ -177,7 +129,7 @@ typedef struct {
 
 static void run(pf_fec16_ext *ext, const ext_pass *ps, size_t len) {
   const pf_fec16_kern *K = ext->kern;
-  size_t st = row_bytes(len), full = len & ~(size_t)63, tl = len - full;
+  size_t st = pf_fec16_row_bytes(len), full = len & ~(size_t)63, tl = len - full;
   size_t col, w;
   uint8_t *work = ext->work;
   uint32_t p;
@@ -191,7 +143,7 @@ static void run(pf_fec16_ext *ext, const ext_pass *ps, size_t len) {
       if (ps->present && !ps->present[p]) {
         memset(row, 0, w);
       } else if (tail) {
-        tail_in(row, ps->src[p] + full, tl);
+        pf_fec16_tail_in(row, ps->src[p] + full, tl);
         K->mul(row, row, lg, 64);
       } else {
         K->mul(row, ps->src[p] + col, lg, w);
@@ -203,12 +155,12 @@ static void run(pf_fec16_ext *ext, const ext_pass *ps, size_t len) {
     fft(K, work, N, 0, 0, w, ps->lo, ps->hi);
     for (p = ps->lo; p < ps->hi; p++) {
       uint8_t *row = work + (size_t)p * w;
-      unsigned lg = mod65535(MODULUS - ps->loc[p]);
+      unsigned lg = pf_gf16_mod(MODULUS - ps->loc[p]);
       if (ps->skip && ps->skip[p])
         continue;
       if (tail) {
         K->mul(row, row, lg, 64);
-        tail_out(ps->out[p - ps->base] + full, row, tl);
+        pf_fec16_tail_out(ps->out[p - ps->base] + full, row, tl);
       } else {
         K->mul(ps->out[p - ps->base] + col, row, lg, w);
       }
@@ -219,21 +171,12 @@ static void run(pf_fec16_ext *ext, const ext_pass *ps, size_t len) {
 /* ---- object ------------------------------------------------------------ */
 
 static int work_reserve(pf_fec16_ext *ext, size_t len) {
-  size_t st = row_bytes(len), need;
-  uint8_t *w;
+  size_t st = pf_fec16_row_bytes(len), need;
 
   if (len > SIZE_MAX / 2 ||
       pf_mul_overflow(st < EXT_PLANE ? st : EXT_PLANE, N, &need))
     return PF_ERR_NOMEM;
-  if (need <= ext->work_bytes)
-    return 0;
-  w = pf_mem_aligned_alloc(ext->mem, 64, need);
-  if (!w)
-    return PF_ERR_NOMEM;
-  pf_mem_aligned_free(ext->mem, ext->work);
-  ext->work = w;
-  ext->work_bytes = need;
-  return 0;
+  return pf_mem_aligned_reserve(ext->mem, &ext->work, &ext->work_bytes, need);
 }
 
 int pf_fec16_ext_new(pf_fec16_ext **pext, const pf_fec16_kern *kern,
@@ -261,11 +204,11 @@ int pf_fec16_ext_new(pf_fec16_ext **pext, const pf_fec16_kern *kern,
   ext->lw[0] = 0;
   for (i = 1; i < N; i++)
     ext->lw[i] = pf_gf16_log[i];
-  fwht(ext->lw);
+  pf_gf16_fwht(ext->lw, N);
   /* The encoder's erasures are always [k, N): its locator once. */
   for (i = 0; i < N; i++)
     ext->enc_loc[i] = i >= k;
-  locator(ext, ext->enc_loc);
+  pf_gf16_log_convolve(ext->enc_loc, ext->lw, N);
   if (max_len) {
     rv = work_reserve(ext, max_len);
     if (rv) {
@@ -331,7 +274,7 @@ int pf_fec16_ext_decode(pf_fec16_ext *ext, uint8_t *const *shards,
     return rv;
   for (i = 0; i < N; i++)
     ext->loc[i] = i >= n || !present[i];
-  locator(ext, ext->loc);
+  pf_gf16_log_convolve(ext->loc, ext->lw, N);
   memset(&ps, 0, sizeof(ps));
   ps.src = (const uint8_t *const *)shards;
   ps.present = present;

@@ -12,6 +12,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #define PF_GF16_ORDER 65536u
 #define PF_GF16_MODULUS 65535u /* also the "log of zero" marker */
@@ -22,6 +23,49 @@ extern uint16_t pf_gf16_log[PF_GF16_ORDER];
 extern uint16_t pf_gf16_skew[PF_GF16_MODULUS];
 
 void pf_fec16_tables_init(void);
+
+/* |x| modulo 65535, in [0, 65534] (logs add modulo 65535). */
+static inline unsigned pf_gf16_mod(uint32_t x) {
+  x = (x & 0xffffu) + (x >> 16);
+  x = (x & 0xffffu) + (x >> 16);
+  return x == PF_GF16_MODULUS ? 0 : x;
+}
+
+/*
+ * Walsh-Hadamard transform of d[0..n) modulo 65535 (n a power of two,
+ * values < 65535), and the dyadic convolution behind the error locator:
+ * e = WHT(WHT(e) * lw) with lw already a Walsh transform (values
+ * < 65535).  With e the 0/1 erasure indicator and lw the transform of
+ * the log table (log 0 taken as 0), e[p] becomes the sum over erased j
+ * of log(p xor j) modulo 65535: the log of Lambda(x_p) for a received p,
+ * of Lambda'(x_p) for an erased one (times n, which callers fold into
+ * lw).  SSE2 where the compiler has it.  In pf_fec16.c.
+ */
+void pf_gf16_fwht(uint16_t *d, uint32_t n);
+void pf_gf16_log_convolve(uint16_t *e, const uint16_t *lw, uint32_t n);
+
+/* Bytes of one work row for a |len|-byte shard. */
+static inline size_t pf_fec16_row_bytes(size_t len) {
+  return (len + 63) & ~(size_t)63;
+}
+
+/*
+ * A shard whose size is not a multiple of 64 ends in a tail of t bytes:
+ * t/2 low bytes then t/2 high bytes, which sit in the row's last block as
+ * bytes [0, t/2) and [32, 32 + t/2) (rest zero).
+ */
+static inline void pf_fec16_tail_in(uint8_t *blk, const uint8_t *src,
+                                    size_t t) {
+  memset(blk, 0, 64);
+  memcpy(blk, src, t / 2);
+  memcpy(blk + 32, src + t / 2, t / 2);
+}
+
+static inline void pf_fec16_tail_out(uint8_t *dst, const uint8_t *blk,
+                                     size_t t) {
+  memcpy(dst, blk, t / 2);
+  memcpy(dst + t / 2, blk + 32, t / 2);
+}
 
 /*
  * 128 bytes per logarithm: for nibble j = 0..3 of the element, 16 low

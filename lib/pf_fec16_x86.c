@@ -205,22 +205,6 @@
       P##_st(acc + 3 * g + o, P##_vx(d, P##_ld(acc + 3 * g + o)));            \
     }                                                                         \
   }                                                                           \
-  static TGT void P##_deriv16(uint8_t *x, size_t st, size_t n) {             \
-    size_t o;                                                                 \
-    unsigned p, t;                                                            \
-    for (o = 0; o < n; o += 64) {                                             \
-      P##_V v[16], r[16];                                                     \
-      _Pragma("GCC unroll 16") for (p = 0; p < 16; p++) v[p] =                \
-          P##_ld(x + p * st + o);                                             \
-      _Pragma("GCC unroll 16") for (p = 0; p < 16; p++) {                     \
-        r[p] = v[p];                                                          \
-        _Pragma("GCC unroll 4") for (t = 0; t < 4; t++) if (!(p & (1u << t))) \
-            r[p] = P##_vx(r[p], v[p | (1u << t)]);                            \
-      }                                                                       \
-      _Pragma("GCC unroll 16") for (p = 0; p < 16; p++)                       \
-          P##_st(x + p * st + o, r[p]);                                       \
-    }                                                                         \
-  }                                                                           \
   static TGT void P##_deriv16_xor(uint8_t *x, size_t st,                     \
                                   const uint8_t *const *src, unsigned cnt,    \
                                   size_t n) {                                 \
@@ -243,6 +227,9 @@
       _Pragma("GCC unroll 16") for (p = 0; p < 16; p++)                       \
           P##_st(x + p * st + o, r[p]);                                       \
     }                                                                         \
+  }                                                                           \
+  static TGT void P##_deriv16(uint8_t *x, size_t st, size_t n) {             \
+    P##_deriv16_xor(x, st, NULL, 0, n);                                       \
   }                                                                           \
   static TGT void P##_ifft8_in(uint8_t *x, size_t st,                        \
                                const uint8_t *const *in, const uint16_t *il,  \

@@ -91,3 +91,18 @@ void pf_mem_aligned_free(const pf_mem *mem, void *ptr) {
   memcpy(&raw, (uint8_t *)ptr - sizeof(void *), sizeof(raw));
   pf_mem_free(mem, raw);
 }
+
+int pf_mem_aligned_reserve(const pf_mem *mem, uint8_t **buf, size_t *bytes,
+                           size_t need) {
+  uint8_t *w;
+
+  if (need <= *bytes)
+    return 0;
+  w = pf_mem_aligned_alloc(mem, 64, need);
+  if (!w)
+    return PF_ERR_NOMEM;
+  pf_mem_aligned_free(mem, *buf);
+  *buf = w;
+  *bytes = need;
+  return 0;
+}

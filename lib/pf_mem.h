@@ -5,6 +5,7 @@
 #define PF_MEM_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include <punktfunk/punktfunk.h>
 
@@ -23,6 +24,14 @@ void pf_mem_free(const pf_mem *mem, void *ptr);
  */
 void *pf_mem_aligned_alloc(const pf_mem *mem, size_t align, size_t size);
 void pf_mem_aligned_free(const pf_mem *mem, void *ptr);
+
+/*
+ * Makes the 64-byte aligned scratch buffer |*buf| (|*bytes| long, NULL
+ * and 0 at first) at least |need| bytes: a larger one replaces it, its
+ * contents not kept.  Returns 0, or PF_ERR_NOMEM with |*buf| unchanged.
+ */
+int pf_mem_aligned_reserve(const pf_mem *mem, uint8_t **buf, size_t *bytes,
+                           size_t need);
 
 /* Returns 1 if the multiplication a * b overflows size_t, else stores it. */
 static inline int pf_mul_overflow(size_t a, size_t b, size_t *out) {
