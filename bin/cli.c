@@ -146,6 +146,25 @@ bad:
   return -1;
 }
 
+volatile sig_atomic_t cli_stop_requested;
+
+static void on_stop_signal(int sig) {
+  (void)sig;
+  cli_stop_requested = 1;
+}
+
+void cli_catch_stop_signals(void) {
+  struct sigaction sa;
+
+  memset(&sa, 0, sizeof(sa));
+  sa.sa_handler = on_stop_signal;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, NULL);
+  sigaction(SIGTERM, &sa, NULL);
+  sa.sa_handler = SIG_IGN;
+  sigaction(SIGPIPE, &sa, NULL);
+}
+
 void cli_pipe_grow(int fd, size_t bytes) {
 #ifdef F_SETPIPE_SZ
   struct stat st;

@@ -5,6 +5,7 @@
 #ifndef PF_CLI_H
 #define PF_CLI_H
 
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -62,6 +63,11 @@ int cli_parse_list(const char *str, uint32_t max, const char *what,
  * 64 KiB pipe.  Best effort: nothing is reported.
  */
 void cli_pipe_grow(int fd, size_t bytes);
+
+/* Set by SIGINT and SIGTERM once cli_catch_stop_signals() ran (which
+ * also ignores SIGPIPE). */
+extern volatile sig_atomic_t cli_stop_requested;
+void cli_catch_stop_signals(void);
 
 /* Returns -1 (after an error message) when |fd| is a terminal. */
 int cli_refuse_tty(int fd, const char *what);

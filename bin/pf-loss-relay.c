@@ -81,8 +81,6 @@ struct relay {
   uint64_t start;
 };
 
-static volatile sig_atomic_t stop_signal;
-
 /* Library diagnostics (pf_log) as "pf-loss: warning: ..." lines. */
 static void log_to_stderr(int level, const char *msg, void *user_data) {
   (void)user_data;
@@ -95,8 +93,6 @@ static int uring_refused(uint32_t backend, int rv) {
          (rv == -ENOSYS || rv == -EPERM || rv == -EINVAL ||
           rv == -EOPNOTSUPP || rv == -ENOMEM);
 }
-
-static void on_signal(int sig) { stop_signal = sig; }
 
 static struct dir_state *dstate(struct relay *r, unsigned dir) {
   return &r->d[dir == DIR_TO ? 0 : 1];
@@ -450,7 +446,6 @@ int loss_relay(const struct loss_opts *o) {
   struct relay r;
   pf_udp_config cfg;
   char local[PF_UDP_ADDRSTRLEN + 8];
-  struct sigaction sa;
   sigset_t block, orig;
   const char *why = "signal";
   int rv, ret = CLI_EXIT_FAIL;
@@ -503,13 +498,7 @@ int loss_relay(const struct loss_opts *o) {
     goto out;
   }
 
-  memset(&sa, 0, sizeof(sa));
-  sa.sa_handler = on_signal;
-  sigemptyset(&sa.sa_mask);
-  sigaction(SIGINT, &sa, NULL);
-  sigaction(SIGTERM, &sa, NULL);
-  sa.sa_handler = SIG_IGN;
-  sigaction(SIGPIPE, &sa, NULL);
+  cli_catch_stop_signals();
   /* Signals are only taken inside ppoll(): no lost wake-up. */
   sigemptyset(&block);
   sigaddset(&block, SIGINT);
@@ -536,7 +525,7 @@ int loss_relay(const struct loss_opts *o) {
     uint64_t now, wake;
     int a, b;
 
-    if (stop_signal)
+    if (cli_stop_requested)
       break;
     a = pump(&r, DIR_TO);
     b = pump(&r, DIR_FROM);

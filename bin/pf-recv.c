@@ -603,7 +603,7 @@ static int run(const struct opts *o) {
     fflush(stderr);
   }
 
-  cli_stream_signals();
+  cli_catch_stop_signals();
 
   s.next_idx = FIRST_DATA_INDEX;
   s.m.t0 = s.last_rx = s.m.last_ns = pf_clock_now_ns();

@@ -406,7 +406,7 @@ static int run(struct opts *o) {
    * them into as few kernel crossings as it can: hand it long runs. */
   max_count = SEND_RUN_MAX;
 
-  cli_stream_signals();
+  cli_catch_stop_signals();
 
   memset(&ctl, 0, sizeof(ctl));
   ctl.type = FR_CTL_START;

@@ -11,7 +11,6 @@
 
 #include "stream_opts.h"
 
-volatile sig_atomic_t cli_stop_requested;
 
 void cli_stream_opts_default(struct cli_stream_opts *o, uint32_t fec_percent) {
   memset(o, 0, sizeof(*o));
@@ -252,23 +251,6 @@ int cli_stream_udp_open(pf_udp **u, pf_udp_config *uc,
     rv = pf_udp_open(u, uc, local, peer, NULL);
   }
   return rv;
-}
-
-static void on_signal(int sig) {
-  (void)sig;
-  cli_stop_requested = 1;
-}
-
-void cli_stream_signals(void) {
-  struct sigaction sa;
-
-  memset(&sa, 0, sizeof(sa));
-  sa.sa_handler = on_signal;
-  sigemptyset(&sa.sa_mask);
-  sigaction(SIGINT, &sa, NULL);
-  sigaction(SIGTERM, &sa, NULL);
-  sa.sa_handler = SIG_IGN;
-  sigaction(SIGPIPE, &sa, NULL);
 }
 
 int cli_meter_open(struct cli_meter *m, const struct cli_stream_opts *o) {

@@ -124,11 +124,6 @@ int cli_stream_udp_open(pf_udp **u, pf_udp_config *uc,
                         const char *local, const char *peer,
                         const char *no_offload_warning);
 
-/* Set by SIGINT and SIGTERM once cli_stream_signals() ran (which also
- * ignores SIGPIPE). */
-extern volatile sig_atomic_t cli_stop_requested;
-void cli_stream_signals(void);
-
 /* The statistics output: --stats-json, the terminal line, -q. */
 struct cli_meter {
   uint64_t t0, last_ns, last_bytes;
