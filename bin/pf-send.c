@@ -57,27 +57,10 @@ enum {
 };
 
 static const struct option long_options[] = {
-    {"help", no_argument, NULL, 'h'},
-    {"version", no_argument, NULL, 'V'},
+    CLI_STREAM_LONGOPTS,
     {"input", required_argument, NULL, 'i'},
-    {"framing", required_argument, NULL, 'f'},
-    {"codec", required_argument, NULL, CLI_SO_CODEC},
-    {"fec", required_argument, NULL, CLI_SO_FEC},
-    {"fec-percent", required_argument, NULL, CLI_SO_FEC_PERCENT},
-    {"max-data-per-block", required_argument, NULL, CLI_SO_MAX_K},
-    {"shard-size", required_argument, NULL, CLI_SO_SHARD},
-    {"mtu", required_argument, NULL, CLI_SO_MTU},
     {"rate", required_argument, NULL, LONG_RATE},
-    {"max-frame-size", required_argument, NULL, CLI_SO_MAX_FRAME},
-    {"key-file", required_argument, NULL, CLI_SO_KEY_FILE},
-    {"no-encrypt", no_argument, NULL, CLI_SO_NO_ENCRYPT},
-    {"aead", required_argument, NULL, CLI_SO_AEAD},
     {"gen-key", required_argument, NULL, LONG_GEN_KEY},
-    {"io", required_argument, NULL, CLI_SO_IO},
-    {"stats-json", required_argument, NULL, CLI_SO_STATS_JSON},
-    {"stats-interval", required_argument, NULL, CLI_SO_STATS_INTERVAL},
-    {"quiet", no_argument, NULL, 'q'},
-    {"verbose", no_argument, NULL, 'v'},
     {NULL, 0, NULL, 0},
 };
 

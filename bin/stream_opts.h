@@ -52,6 +52,28 @@ enum {
   CLI_SO_TOOL,
 };
 
+/* The long options both tools share (they map to CLI_SO_* or to the
+ * short option); each tool's table adds its own and the terminator. */
+#define CLI_STREAM_LONGOPTS                                                    \
+  {"help", no_argument, NULL, 'h'},                                            \
+  {"version", no_argument, NULL, 'V'},                                         \
+  {"framing", required_argument, NULL, 'f'},                                   \
+  {"codec", required_argument, NULL, CLI_SO_CODEC},                            \
+  {"fec", required_argument, NULL, CLI_SO_FEC},                                \
+  {"fec-percent", required_argument, NULL, CLI_SO_FEC_PERCENT},                \
+  {"max-data-per-block", required_argument, NULL, CLI_SO_MAX_K},               \
+  {"shard-size", required_argument, NULL, CLI_SO_SHARD},                       \
+  {"mtu", required_argument, NULL, CLI_SO_MTU},                                \
+  {"max-frame-size", required_argument, NULL, CLI_SO_MAX_FRAME},               \
+  {"key-file", required_argument, NULL, CLI_SO_KEY_FILE},                      \
+  {"no-encrypt", no_argument, NULL, CLI_SO_NO_ENCRYPT},                        \
+  {"aead", required_argument, NULL, CLI_SO_AEAD},                              \
+  {"io", required_argument, NULL, CLI_SO_IO},                                  \
+  {"stats-json", required_argument, NULL, CLI_SO_STATS_JSON},                  \
+  {"stats-interval", required_argument, NULL, CLI_SO_STATS_INTERVAL},          \
+  {"quiet", no_argument, NULL, 'q'},                                           \
+  {"verbose", no_argument, NULL, 'v'}
+
 /* The short options among them, for the tool's getopt string. */
 #define CLI_STREAM_SHORTOPTS "f:qv"
 
