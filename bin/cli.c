@@ -237,36 +237,59 @@ int cli_write_all(int fd, const void *buf, size_t len) {
 
 /* ---------------------------------------------- pf-send / pf-recv helpers */
 
-int cli_parse_rate(const char *str, const char *what, uint64_t *bps) {
-  uint64_t v, mul = 1;
-  const char *end;
+int cli_parse_decimal(const char *p, double *out, const char **end) {
+  double v = 0, scale = 0.1;
+  int digits = 0;
 
-  if (parse_digits(str, &v, &end) != 0)
+  if (!p || *p < '0' || *p > '9')
+    return -1;
+  for (; *p >= '0' && *p <= '9'; p++, digits++) {
+    v = v * 10 + (*p - '0');
+    if (digits > 15)
+      return -1;
+  }
+  if (*p == '.') {
+    p++;
+    if (*p < '0' || *p > '9')
+      return -1;
+    for (; *p >= '0' && *p <= '9'; p++, scale /= 10)
+      v += (*p - '0') * scale;
+  }
+  *out = v;
+  *end = p;
+  return 0;
+}
+
+int cli_parse_rate(const char *str, const char *what, uint64_t *bps) {
+  const char *end;
+  double v, mul = 1;
+
+  if (cli_parse_decimal(str, &v, &end) != 0)
     goto bad;
   switch (*end) {
   case '\0':
     break;
   case 'k':
   case 'K':
-    mul = 1000;
+    mul = 1e3;
     end++;
     break;
   case 'M':
   case 'm':
-    mul = 1000000;
+    mul = 1e6;
     end++;
     break;
   case 'G':
   case 'g':
-    mul = 1000000000;
+    mul = 1e9;
     end++;
     break;
   default:
     goto bad;
   }
-  if (*end != '\0' || v > UINT64_MAX / mul || v * mul > 1000000000000ull)
+  if (*end != '\0' || v * mul > 1e12)
     goto bad;
-  *bps = v * mul;
+  *bps = (uint64_t)(v * mul + 0.5);
   return 0;
 bad:
   cli_error("invalid %s '%s': expected bits per second up to 1000G (suffix "
@@ -277,20 +300,11 @@ bad:
 
 int cli_parse_seconds(const char *str, double min_s, double max_s,
                       const char *what, uint64_t *ns) {
-  const char *p = str;
-  double v = 0, scale = 0.1;
+  const char *p;
+  double v;
 
-  if (!p || *p < '0' || *p > '9')
+  if (cli_parse_decimal(str, &v, &p) != 0)
     goto bad;
-  for (; *p >= '0' && *p <= '9'; p++)
-    v = v * 10 + (*p - '0');
-  if (*p == '.') {
-    p++;
-    if (*p < '0' || *p > '9')
-      goto bad;
-    for (; *p >= '0' && *p <= '9'; p++, scale /= 10)
-      v += (*p - '0') * scale;
-  }
   if (*p != '\0' || v < min_s || v > max_s)
     goto bad;
   *ns = (uint64_t)(v * 1e9 + 0.5);

@@ -84,9 +84,17 @@ int cli_write_all(int fd, const void *buf, size_t len);
 /* ---------------------------------------------- pf-send / pf-recv helpers */
 
 /*
- * Parses a bit rate: decimal digits with an optional suffix k, M or G
- * (10^3, 10^6, 10^9 bits/s; K and g are accepted too), e.g. "500M".
- * "0" means unlimited.  Returns 0 or -1 after an error message.
+ * Digits (at most 16) with an optional fraction ("12", "0.25") at |p|:
+ * stores the value and sets |*end| past them.  -1 (no message) if there
+ * are none.
+ */
+int cli_parse_decimal(const char *p, double *out, const char **end);
+
+/*
+ * Parses a bit rate: a number with an optional fraction and suffix k, M
+ * or G (10^3, 10^6, 10^9 bits/s; K and g are accepted too), e.g. "500M",
+ * "2.5G", at most 1000G.  "0" means unlimited.  Returns 0 or -1 after an
+ * error message.
  */
 int cli_parse_rate(const char *str, const char *what, uint64_t *bps);
 

@@ -136,36 +136,12 @@ const char *lm_kind_name(enum lm_kind k) {
 
 /* ---------------------------------------------------------- parsers */
 
-/* Digits with an optional fraction; sets *end past them.  -1 if none. */
-static int parse_decimal(const char *p, double *out, const char **end) {
-  double v = 0, scale = 0.1;
-  int digits = 0;
-
-  if (!p || *p < '0' || *p > '9')
-    return -1;
-  for (; *p >= '0' && *p <= '9'; p++, digits++) {
-    v = v * 10 + (*p - '0');
-    if (digits > 15)
-      return -1;
-  }
-  if (*p == '.') {
-    p++;
-    if (*p < '0' || *p > '9')
-      return -1;
-    for (; *p >= '0' && *p <= '9'; p++, scale /= 10)
-      v += (*p - '0') * scale;
-  }
-  *out = v;
-  *end = p;
-  return 0;
-}
-
 int lm_parse_prob(const char *str, double max, const char *what,
                   double *out) {
   const char *end;
   double v;
 
-  if (parse_decimal(str, &v, &end) != 0)
+  if (cli_parse_decimal(str, &v, &end) != 0)
     goto bad;
   if (*end == '%') {
     end++;
@@ -187,7 +163,7 @@ int lm_parse_real(const char *str, double min, double max, const char *what,
   const char *end;
   double v;
 
-  if (parse_decimal(str, &v, &end) != 0 || *end != '\0' || v < min ||
+  if (cli_parse_decimal(str, &v, &end) != 0 || *end != '\0' || v < min ||
       v > max) {
     cli_error("invalid %s '%s': expected a number in %g..%g", what,
               str ? str : "", min, max);
@@ -202,7 +178,7 @@ int lm_parse_duration(const char *str, double max_s, const char *what,
   const char *end;
   double v, mul = 1e9;
 
-  if (parse_decimal(str, &v, &end) != 0)
+  if (cli_parse_decimal(str, &v, &end) != 0)
     goto bad;
   if (strcmp(end, "") == 0 || strcmp(end, "s") == 0)
     mul = 1e9;
@@ -225,40 +201,3 @@ bad:
   return -1;
 }
 
-int lm_parse_rate(const char *str, const char *what, uint64_t *bps) {
-  const char *end;
-  double v, mul = 1;
-
-  if (parse_decimal(str, &v, &end) != 0)
-    goto bad;
-  switch (*end) {
-  case '\0':
-    break;
-  case 'k':
-  case 'K':
-    mul = 1e3;
-    end++;
-    break;
-  case 'm':
-  case 'M':
-    mul = 1e6;
-    end++;
-    break;
-  case 'g':
-  case 'G':
-    mul = 1e9;
-    end++;
-    break;
-  default:
-    goto bad;
-  }
-  if (*end != '\0' || v * mul > 1e12)
-    goto bad;
-  *bps = (uint64_t)(v * mul + 0.5);
-  return 0;
-bad:
-  cli_error("invalid %s '%s': expected bits per second up to 1000G (suffix "
-            "k, M, G; 0 = unlimited)",
-            what, str ? str : "");
-  return -1;
-}

@@ -86,7 +86,5 @@ int lm_parse_real(const char *str, double min, double max, const char *what,
 int lm_parse_duration(const char *str, double max_s, const char *what,
                       uint64_t *ns);
 
-/* Bit rate "100M", "1.5G", "500k", "64000"; "0" means unlimited. */
-int lm_parse_rate(const char *str, const char *what, uint64_t *bps);
 
 #endif /* PF_LOSS_MODEL_H */

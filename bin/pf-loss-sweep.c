@@ -578,17 +578,6 @@ static void point_label(const struct loss_opts *o, size_t xi, char *buf,
   }
 }
 
-static const char *aead_name(uint32_t aead) {
-  switch (aead) {
-  case PF_AEAD_AES128GCM:
-    return "aes128gcm";
-  case PF_AEAD_CHACHA20POLY1305:
-    return "chacha20poly1305";
-  default:
-    return "none";
-  }
-}
-
 static const char *code_upper(uint32_t c) {
   return c == PF_FEC_GF16 ? "GF16" : "GF8";
 }
@@ -735,7 +724,7 @@ static void print_table(const struct sweep *sw) {
   printf("model: %s; K_max ", model_text(o));
   list_u32(fecs, sizeof(fecs), o->kmaxs, o->nkmaxs);
   printf("%s, shard %u B, %s", fecs, o->shard_size,
-         o->aead == PF_AEAD_NONE ? "unsealed" : aead_name(o->aead));
+         o->aead == PF_AEAD_NONE ? "unsealed" : cli_aead_name(o->aead));
   if (o->reorder > 0)
     printf(", reorder %g%%", o->reorder * 100);
   if (o->duplicate > 0)
@@ -832,7 +821,7 @@ static void print_json(const struct sweep *sw, uint64_t violations) {
          ",\"series\":[",
          pf_version(), o->seed, lm_kind_name(o->model.kind), o->frames,
          o->shard_size,
-         aead_name(o->aead),
+         cli_aead_name(o->aead),
          o->reorder, o->duplicate, violations);
   for (s = 0; s < sw->nse; s++) {
     const struct series *se = &sw->se[s];

@@ -388,7 +388,7 @@ static int parse_options(const struct command *cmd, int argc, char **argv,
         if (n < 0)
           return CLI_EXIT_USAGE;
         o->nlosses = (size_t)n;
-      } else if (lm_parse_rate(optarg, "rate", &o->rate_bps) != 0)
+      } else if (cli_parse_rate(optarg, "rate", &o->rate_bps) != 0)
         return CLI_EXIT_USAGE;
       break;
     case LONG_BURST:
