@@ -521,11 +521,8 @@ int pf_sender_submit_frame(pf_sender *s, const uint8_t *data, size_t len,
                           s->ceiling);
   if (rv != 0)
     return rv;
-  /* Kept so by check_config() and pf_sender_set_fec_percent(). */
-  if (s->cfg.fec_scheme == PF_FEC_GF16 &&
-      ((g.m_full > 0 && !pf_fec16_shape_compatible(g.k_full, g.m_full)) ||
-       (g.m_last > 0 && !pf_fec16_shape_compatible(g.k_last, g.m_last))))
-    return PF_ERR_INVALID_ARGUMENT;
+  /* GF16 shapes are wire shapes: check_config() and
+   * pf_sender_set_fec_percent() allow no other K_max and percent. */
   /* The last seq an AU may use is UINT64_MAX - 1. */
   if (s->aead && g.total > UINT64_MAX - s->next_seq)
     return PF_ERR_SEQ_EXHAUSTED;
