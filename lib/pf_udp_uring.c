@@ -125,9 +125,23 @@ int pf_udp_uring_open(pf_udp *u) {
   u->rx_nbufs =
       u->cfg.ring_buffers ? u->cfg.ring_buffers : (u->cfg.gro ? 64u : 256u);
   memset(&p, 0, sizeof(p));
-  p.flags = IORING_SETUP_CQSIZE;
+  /* COOP_TASKRUN: a datagram that arrives while this task runs does not
+   * interrupt it with an IPI; the completion is posted at its next
+   * kernel entry (pf_udp_uring_recv() makes one when TASKRUN_FLAG says
+   * work waits).  A sleeping task is still woken.  On loopback this
+   * saves the sender's wake-ups and the receiver's interrupts: about a
+   * third of pf-recv's system time at 6 Gb/s.  Kernels before 5.19
+   * refuse the flags; the ring is then made without them. */
+  p.flags = IORING_SETUP_CQSIZE | IORING_SETUP_COOP_TASKRUN |
+            IORING_SETUP_TASKRUN_FLAG;
   p.cq_entries = (unsigned)(u->rx_nbufs * 2 < 64 ? 64 : u->rx_nbufs * 2);
   rv = io_uring_queue_init_params(8, u->rxr, &p);
+  if (rv == -EINVAL) {
+    memset(&p, 0, sizeof(p));
+    p.flags = IORING_SETUP_CQSIZE;
+    p.cq_entries = (unsigned)(u->rx_nbufs * 2 < 64 ? 64 : u->rx_nbufs * 2);
+    rv = io_uring_queue_init_params(8, u->rxr, &p);
+  }
   if (rv < 0) {
     ring_fail_log(rv, "io_uring_setup");
     io_uring_queue_exit(u->txr);
@@ -302,6 +316,11 @@ static int rx_take(pf_udp *u, const struct io_uring_cqe *cqe) {
   return 1;
 }
 
+/* TASKRUN_FLAG: completions wait as task work for a kernel entry. */
+static int task_work_pending(struct io_uring *r) {
+  return (IO_URING_READ_ONCE(*r->sq.kflags) & IORING_SQ_TASKRUN) != 0;
+}
+
 int pf_udp_uring_recv(pf_udp *u, pf_udp_datagram *out, size_t cap,
                       int timeout_ms) {
   struct io_uring_cqe *cqe;
@@ -322,6 +341,10 @@ int pf_udp_uring_recv(pf_udp *u, pf_udp_datagram *out, size_t cap,
   }
   while (n < cap) {
     rv = io_uring_peek_cqe(u->rxr, &cqe);
+    if (rv == -EAGAIN && task_work_pending(u->rxr)) {
+      io_uring_get_events(u->rxr);
+      rv = io_uring_peek_cqe(u->rxr, &cqe);
+    }
     if (rv == -EAGAIN) {
       if (n > 0 || waited)
         break;

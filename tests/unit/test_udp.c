@@ -784,6 +784,60 @@ static void probe(void) {
   pf_udp_close(u);
 }
 
+/*
+ * A datagram from another process must wake this one both where it
+ * sleeps in poll() on pf_udp_fd() and where it sleeps in a blocking
+ * pf_udp_recv().  (With the io_uring receive ring's COOP_TASKRUN the
+ * completion is task work for this task, posted only when it enters
+ * the kernel: the wake-up must still come.)
+ */
+static void test_pf_udp_wake_from_other_process(uint32_t be) {
+  pf_udp *rx, *tx;
+  pf_udp_datagram dg[4];
+  char peer[64];
+  int round, st;
+  pid_t pid;
+
+  rx = open_or_fail(be, 1, 1, "127.0.0.1:0", NULL, NULL);
+  if (!rx)
+    return;
+  peer_of(rx, 0, peer, sizeof(peer));
+  /* Arm the receive side first (a timeout of 0 just looks). */
+  TU_CHECK_EQ(pf_udp_recv(rx, dg, 4, 0), 0);
+  pid = fork();
+  TU_CHECK(pid >= 0);
+  if (pid == 0) {
+    tx = open_or_fail(be, 1, 1, "127.0.0.1:0", peer, NULL);
+    for (round = 0; tx && round < 2; round++) {
+      usleep(100000);
+      if (pf_udp_send(tx, (const uint8_t *)"wake", 4) != 0)
+        _exit(1);
+    }
+    _exit(tx ? 0 : 1);
+  }
+  if (pid < 0) {
+    pf_udp_close(rx);
+    return;
+  }
+  {
+    struct pollfd p = {.fd = pf_udp_fd(rx), .events = POLLIN, .revents = 0};
+    uint64_t t0 = pf_clock_now_ns();
+    TU_CHECK_EQ(poll(&p, 1, 3000), 1);
+    TU_CHECK_MSG(pf_clock_now_ns() - t0 < 2000000000u, "%s: poll woke late",
+                 bname(be));
+    TU_CHECK_EQ(pf_udp_recv(rx, dg, 4, 0), 1);
+  }
+  {
+    uint64_t t0 = pf_clock_now_ns();
+    TU_CHECK_EQ(pf_udp_recv(rx, dg, 4, 3000), 1);
+    TU_CHECK_MSG(pf_clock_now_ns() - t0 < 2000000000u, "%s: recv woke late",
+                 bname(be));
+  }
+  TU_CHECK_EQ(waitpid(pid, &st, 0), pid);
+  TU_CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+  pf_udp_close(rx);
+}
+
 int main(void) {
   int b, t, v6;
   uint64_t t0 = pf_clock_now_ns();
@@ -799,6 +853,7 @@ int main(void) {
     for (v6 = 0; v6 <= have_v6; v6++)
       test_pf_udp_round_trip(be, v6);
     test_pf_udp_port_in_use(be);
+    test_pf_udp_wake_from_other_process(be);
     test_pf_udp_connected_filter(be);
     test_pf_udp_truncated(be);
     test_pf_udp_no_alloc_per_packet(be);
