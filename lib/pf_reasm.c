@@ -609,6 +609,11 @@ static int blk_complete(pf_reasm *r, struct slot *s, uint32_t bi) {
 
 int pf_reasm_push(pf_reasm *r, const uint8_t *pkt, size_t len, uint64_t now_ns,
                   int *reason) {
+  return pf_reasm_push_info(r, pkt, len, now_ns, reason, NULL);
+}
+
+int pf_reasm_push_info(pf_reasm *r, const uint8_t *pkt, size_t len,
+                       uint64_t now_ns, int *reason, pf_reasm_pushed *info) {
   const size_t S = r->lim.shard_bytes, kmax = r->lim.max_data_shards;
   const uint8_t *shard;
   struct window *wn;
@@ -669,6 +674,13 @@ int pf_reasm_push(pf_reasm *r, const uint8_t *pkt, size_t len, uint64_t now_ns,
 
   /* Windows. */
   w = (h.user_flags & PF_USER_FLAG_PROBE) ? WIN_PROBE : WIN_VIDEO;
+  if (info) {
+    info->frame_index = h.frame_index;
+    info->video = w == WIN_VIDEO;
+    info->first_block_pos =
+        h.block_index == 0 && h.shard_index < K ? (int)h.shard_index : -1;
+    info->au_total = 0;
+  }
   wn = &r->win[w];
   if (!wn->have_newest) {
     wn->have_newest = 1;
@@ -762,8 +774,16 @@ int pf_reasm_push(pf_reasm *r, const uint8_t *pkt, size_t len, uint64_t now_ns,
       slot_abandon(r, s, PF_LOSS_FEC);
       DROP(PF_DROP_FEC);
     }
-    if (s->blocks_ok == s->block_count)
+    if (s->blocks_ok == s->block_count) {
       slot_finish(r, s, now_ns);
+      if (info) {
+        /* Every block has K shards, so every block's shape is pinned. */
+        uint32_t bi, t = 0;
+        for (bi = 0; bi < s->block_count; bi++)
+          t += (uint32_t)s->blk[bi].k + s->blk[bi].m;
+        info->au_total = t;
+      }
+    }
   }
   return 0;
 }

@@ -94,6 +94,21 @@ void pf_reasm_del(pf_reasm *r);
 int pf_reasm_push(pf_reasm *r, const uint8_t *pkt, size_t len, uint64_t now_ns,
                   int *reason);
 
+/* What pf_reasm_push_info() tells about a packet it used. */
+typedef struct pf_reasm_pushed {
+  uint32_t frame_index;
+  int video;           /* 1: video window, 0: probe window */
+  int first_block_pos; /* block 0 data shard: its shard_index (its place
+                          in the AU's wire order in every packetizer
+                          layout); otherwise -1 */
+  uint32_t au_total;   /* > 0 when this packet finished its frame: the
+                          AU's datagram count, sum of K + M of its blocks */
+} pf_reasm_pushed;
+
+/* pf_reasm_push() that also fills |*info| (when it returns 0). */
+int pf_reasm_push_info(pf_reasm *r, const uint8_t *pkt, size_t len,
+                       uint64_t now_ns, int *reason, pf_reasm_pushed *info);
+
 /* As pf_receiver_next_frame / _frame_done / _next_loss / _reset. */
 int pf_reasm_next_frame(pf_reasm *r, pf_frame *out);
 int pf_reasm_frame_done(pf_reasm *r, const pf_frame *frame);

@@ -5,6 +5,14 @@
  * first, so a forged datagram can neither move the replay window nor
  * reach the header parser; replay check on the authenticated seq; then
  * reassembly.  Every drop is counted by reason; none is fatal.
+ *
+ * One shortcut before the open: an AU's datagrams take consecutive seqs
+ * (the packetizer numbers them in wire order, wire-notes 2.5 and 4.4),
+ * so once a frame is finished the seq range of its AU is known
+ * ([seq of block 0 data shard i] - i, plus the sum of K + M) and later
+ * datagrams in it -- parity FEC did not need -- are dropped as late
+ * without paying for the open.  A forged datagram in such a range is
+ * dropped too, as it would be anyway; only its counter differs.
  */
 #include "pf_receiver.h"
 
@@ -16,6 +24,20 @@
 #include "pf_replay.h"
 #include "pf_wire.h"
 
+/* Frames whose AU start is remembered, finished AU ranges kept. */
+#define AU_STARTS 16u
+#define DONE_RANGES 8u
+
+struct au_start {
+  uint64_t s0; /* seq of the AU's first datagram */
+  uint32_t frame;
+  int valid;
+};
+
+struct seq_range {
+  uint64_t lo, hi; /* [lo, hi) */
+};
+
 struct pf_receiver {
   const pf_mem *mem;
   pf_receiver_config cfg;
@@ -25,6 +47,11 @@ struct pf_receiver {
   int last_drop;
   uint64_t packets_received, bytes_received;
   uint64_t drops[PF_DROP_NREASONS]; /* before the reassembler */
+  uint64_t unopened;                /* of drops[PF_DROP_LATE]: not opened */
+  struct au_start starts[AU_STARTS];
+  struct seq_range done[DONE_RANGES];
+  unsigned done_next;
+  int no_skip; /* a sender broke the consecutive-seq rule: stop skipping */
   uint8_t pt[PF_WIRE_MAX_DATAGRAM]; /* opened plaintext */
 };
 
@@ -139,11 +166,54 @@ static int drop(pf_receiver *r, int why) {
   return PF_ERR_DROP;
 }
 
+static int in_finished_au(const pf_receiver *r, uint64_t seq) {
+  unsigned i;
+
+  for (i = 0; i < DONE_RANGES; i++)
+    if (seq - r->done[i].lo < r->done[i].hi - r->done[i].lo)
+      return 1;
+  return 0;
+}
+
+/* Learns where the AU of an authenticated, used datagram starts, and
+ * records the AU's seq range when this datagram finished its frame. */
+static void note_au(pf_receiver *r, uint64_t seq, const pf_reasm_pushed *in) {
+  struct au_start *a = &r->starts[in->frame_index % AU_STARTS];
+
+  if (!in->video)
+    return;
+  if (in->first_block_pos >= 0) {
+    if ((uint64_t)in->first_block_pos > seq) {
+      r->no_skip = 1;
+      return;
+    }
+    a->s0 = seq - (uint64_t)in->first_block_pos;
+    a->frame = in->frame_index;
+    a->valid = 1;
+  }
+  if (in->au_total == 0 || !a->valid || a->frame != in->frame_index)
+    return;
+  a->valid = 0;
+  if (seq < a->s0 || seq - a->s0 >= in->au_total ||
+      in->au_total > UINT64_MAX - a->s0) {
+    /* This datagram lies outside the range its AU would have: the
+     * sender does not number AUs consecutively. */
+    r->no_skip = 1;
+    memset(r->done, 0, sizeof(r->done));
+    return;
+  }
+  r->done[r->done_next].lo = a->s0;
+  r->done[r->done_next].hi = a->s0 + in->au_total;
+  r->done_next = (r->done_next + 1) % DONE_RANGES;
+}
+
 int pf_receiver_read_datagram(pf_receiver *r, const uint8_t *dg, size_t len,
                               uint64_t now_ns) {
   const uint8_t *pkt = dg;
   size_t plen = len;
   int rv, why = PF_DROP_NONE;
+  uint64_t seq = 0;
+  pf_reasm_pushed info;
 
   if (!r || (!dg && len > 0))
     return PF_ERR_INVALID_ARGUMENT;
@@ -151,11 +221,14 @@ int pf_receiver_read_datagram(pf_receiver *r, const uint8_t *dg, size_t len,
   if (len > PF_WIRE_MAX_DATAGRAM)
     return drop(r, PF_DROP_TOO_LONG);
   if (r->aead) {
-    uint64_t seq;
     ptrdiff_t n;
 
     if (len < PF_WIRE_CRYPTO_OVERHEAD)
       return drop(r, PF_DROP_TOO_SHORT);
+    if (in_finished_au(r, pf_get_u64be(dg))) {
+      r->unopened++;
+      return drop(r, PF_DROP_LATE);
+    }
     n = pf_aead_open(r->aead, r->pt, sizeof(r->pt), &seq, dg, len);
     if (n < 0)
       return drop(r, PF_DROP_AUTH);
@@ -166,8 +239,10 @@ int pf_receiver_read_datagram(pf_receiver *r, const uint8_t *dg, size_t len,
   }
   r->packets_received++;
   r->bytes_received += plen;
-  rv = pf_reasm_push(r->reasm, pkt, plen, now_ns, &why);
+  rv = pf_reasm_push_info(r->reasm, pkt, plen, now_ns, &why, &info);
   r->last_drop = why;
+  if (rv == 0 && r->aead && !r->no_skip)
+    note_au(r, seq, &info);
   return rv;
 }
 
@@ -190,8 +265,11 @@ int pf_receiver_next_loss(pf_receiver *r, pf_frame_loss *loss) {
 }
 
 void pf_receiver_reset(pf_receiver *r) {
-  if (r)
-    pf_reasm_reset(r->reasm);
+  if (!r)
+    return;
+  pf_reasm_reset(r->reasm);
+  memset(r->starts, 0, sizeof(r->starts));
+  memset(r->done, 0, sizeof(r->done));
 }
 
 int pf_receiver_get_stats(const pf_receiver *r, pf_receiver_stats *out) {

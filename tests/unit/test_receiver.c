@@ -820,6 +820,7 @@ static void test_pf_receiver_sealed(void) {
   pf_aead *host = NULL, *client = NULL;
   uint8_t d[100], dg[11][256], bad[256];
   size_t olen[11], n, i, bit, auth0;
+  uint64_t late0;
   uint64_t rs = 42;
   tpkt *p;
 
@@ -874,19 +875,33 @@ static void test_pf_receiver_sealed(void) {
   TU_CHECK_EQ(stats(r).packets_received, 0);
   TU_CHECK_EQ(drain(r, NULL, 0), 0);
   /* The real ones, once each, then replayed. */
-  for (i = 1; i < n; i++)
+  for (i = 1; i < n; i++) {
     TU_CHECK_EQ(pf_receiver_read_datagram(r, dg[i], olen[i], 0),
                 i >= 8 ? PF_ERR_DROP : 0); /* 7 completes the frame */
-  TU_CHECK_EQ(drain(r, d, 100), 1);
-  for (i = 0; i < n; i++) {
-    if (i == 0) /* never accepted before: now just late */
-      continue;
-    TU_CHECK_EQ(pf_receiver_read_datagram(r, dg[i], olen[i], 0), PF_ERR_DROP);
-    TU_CHECK_EQ(pf_receiver_last_drop(r), PF_DROP_REPLAY);
+    if (i == 1) { /* replayed while the frame assembles */
+      TU_CHECK_EQ(pf_receiver_read_datagram(r, dg[i], olen[i], 0),
+                  PF_ERR_DROP);
+      TU_CHECK_EQ(pf_receiver_last_drop(r), PF_DROP_REPLAY);
+    }
   }
+  TU_CHECK_EQ(drain(r, d, 100), 1);
+  /* The frame is finished, so its AU's seqs (1 was block 0's data
+   * shard 1: the AU starts one seq before it) are dropped unopened as
+   * late: replays, datagram 0 that never made it, and forgeries. */
+  late0 = stats(r).drop_late;
+  for (i = 0; i < n; i++) {
+    TU_CHECK_EQ(pf_receiver_read_datagram(r, dg[i], olen[i], 0), PF_ERR_DROP);
+    TU_CHECK_EQ(pf_receiver_last_drop(r), PF_DROP_LATE);
+  }
+  memcpy(bad, dg[3], olen[3]);
+  bad[olen[3] - 1] ^= 1;
+  TU_CHECK_EQ(pf_receiver_read_datagram(r, bad, olen[3], 0), PF_ERR_DROP);
+  TU_CHECK_EQ(pf_receiver_last_drop(r), PF_DROP_LATE);
   st = stats(r);
-  TU_CHECK_EQ(st.drop_replay, n - 1);
-  TU_CHECK_EQ(st.packets_received, n - 1);
+  TU_CHECK_EQ(st.drop_late - late0, n + 1);
+  TU_CHECK_EQ(st.drop_replay, 1);
+  /* 1..7 were opened; 8.. came after the frame finished: unopened. */
+  TU_CHECK_EQ(st.packets_received, 7);
   TU_CHECK_EQ(st.frames_completed, 1);
   TU_CHECK_EQ(st.fec_recovered_shards, 1);
   TU_CHECK_EQ(st.packets_dropped, st.drop_auth + st.drop_too_short +
@@ -938,6 +953,114 @@ out:
  * lost.  At 50 % parity and K_max 8 no block loses more than M, so every
  * AU must come out byte-exact.
  */
+/*
+ * Sealed mode drops the datagrams of a finished frame's AU unopened:
+ * the AU's seq range is [seq of block 0 data shard i] - i plus the sum
+ * of K + M.  Both wire orders (data first; block by block as in the
+ * oldest packetizer), the boundary with the next AU, and a sender that
+ * does not number AUs consecutively (the shortcut switches itself off).
+ */
+static pf_receiver *sealed_receiver(const struct geo *g) {
+  pf_receiver_config c;
+
+  receiver_cfg(&c, g, 4096);
+  c.aead = PF_AEAD_AES128GCM;
+  memcpy(c.key, KEY16, 16);
+  c.key_len = 16;
+  memcpy(c.salt, SALT, 4);
+  c.peer_direction = PF_DIR_HOST;
+  return mk(&c, NULL);
+}
+
+static void test_pf_receiver_sealed_skip(void) {
+  struct geo g = {PF_FEC_GF8, 16, 4, 50};
+  pf_aead *host = NULL;
+  pf_receiver *r;
+  pf_receiver_stats st;
+  uint8_t d[100], dg[2][11][256];
+  size_t olen[2][11], n0 = 0, n1 = 0, i, f;
+  tpkt *p0 = NULL, *p1 = NULL, bb[11];
+  static const size_t bb_order[11] = {0, 1, 2, 3, 7, 8, 4, 5, 6, 9, 10};
+
+  frame_bytes_100(d);
+  n0 = packetize(&p0, d, sizeof(d), &g, 0, 0, 0);
+  n1 = packetize(&p1, d, sizeof(d), &g, 1, 0, 0);
+  TU_CHECK_EQ(n0, 11); /* 7 data in blocks of 4 + 3, then 2 + 2 parity */
+  TU_CHECK_EQ(n1, 11);
+  TU_CHECK_EQ(
+      pf_aead_new(&host, PF_AEAD_AES128GCM, KEY16, 16, SALT, PF_DIR_HOST, NULL),
+      0);
+  if (!host || n0 != 11 || n1 != 11)
+    goto out;
+
+  /* Data first: the frame finishes with its 7th datagram; the 4 parity
+   * datagrams are not opened; the next AU starts at the range's end. */
+  seal_all(host, 100, p0, n0, dg[0], olen[0]);
+  seal_all(host, 111, p1, n1, dg[1], olen[1]);
+  r = sealed_receiver(&g);
+  for (f = 0; r && f < 2; f++)
+    for (i = 0; i < 11; i++) {
+      TU_CHECK_EQ(pf_receiver_read_datagram(r, dg[f][i], olen[f][i], 0),
+                  i < 7 ? 0 : PF_ERR_DROP);
+      if (i >= 7)
+        TU_CHECK_EQ(pf_receiver_last_drop(r), PF_DROP_LATE);
+    }
+  if (r) {
+    st = stats(r);
+    TU_CHECK_EQ(st.frames_completed, 2);
+    TU_CHECK_EQ(st.packets_received, 14);
+    TU_CHECK_EQ(st.drop_late, 8);
+    TU_CHECK_EQ(drain(r, d, 100), 2);
+  }
+  pf_receiver_del(r);
+
+  /* Block by block: block 0's data and parity, then block 1's.  The
+   * frame finishes with block 1's last data shard (9th datagram). */
+  for (i = 0; i < 11; i++)
+    bb[i] = p0[bb_order[i]];
+  seal_all(host, 100, bb, 11, dg[0], olen[0]);
+  r = sealed_receiver(&g);
+  for (i = 0; r && i < 11; i++) {
+    /* Block 0 finishes at its 4th data shard, so its parity is late
+     * inside the reassembler (opened); block 1's parity is unopened. */
+    TU_CHECK_EQ(pf_receiver_read_datagram(r, dg[0][i], olen[0][i], 0),
+                i < 4 || (i >= 6 && i < 9) ? 0 : PF_ERR_DROP);
+  }
+  if (r) {
+    st = stats(r);
+    TU_CHECK_EQ(st.frames_completed, 1);
+    TU_CHECK_EQ(st.packets_received, 9);
+    TU_CHECK_EQ(st.drop_late, 4);
+    TU_CHECK_EQ(drain(r, d, 100), 1);
+  }
+  pf_receiver_del(r);
+
+  /* Not consecutive: the last data shard carries seq 400, the rest
+   * 100..110.  The finishing datagram lies outside [100, 111): the
+   * receiver stops skipping and opens everything, as without it. */
+  seal_all(host, 100, p0, n0, dg[0], olen[0]);
+  TU_CHECK(pf_aead_seal(host, dg[0][6], 256, 400, p0[6].buf, p0[6].len) > 0);
+  r = sealed_receiver(&g);
+  for (i = 0; r && i < 11; i++)
+    TU_CHECK_EQ(pf_receiver_read_datagram(r, dg[0][i], olen[0][i], 0),
+                i < 7 ? 0 : PF_ERR_DROP);
+  seal_all(host, 111, p1, n1, dg[1], olen[1]);
+  for (i = 0; r && i < 11; i++)
+    TU_CHECK_EQ(pf_receiver_read_datagram(r, dg[1][i], olen[1][i], 0),
+                i < 7 ? 0 : PF_ERR_DROP);
+  if (r) {
+    st = stats(r);
+    TU_CHECK_EQ(st.frames_completed, 2);
+    TU_CHECK_EQ(st.packets_received, 22);
+    TU_CHECK_EQ(st.drop_late, 8);
+  }
+  pf_receiver_del(r);
+out:
+  pf_aead_del(host);
+  free_pkts(p0, n0);
+  free_pkts(p1, n1);
+}
+
 static void sender_leg(uint32_t code, uint32_t aead) {
   pf_sender_config sc;
   pf_receiver_config rc;
@@ -1196,6 +1319,7 @@ int main(int argc, char **argv) {
   test_pf_receiver_hostile_flood();
   test_pf_receiver_alloc_failures();
   test_pf_receiver_sealed();
+  test_pf_receiver_sealed_skip();
   test_pf_receiver_with_sender();
   return tu_finish("test_receiver");
 }

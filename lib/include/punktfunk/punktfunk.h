@@ -1499,7 +1499,11 @@ typedef struct pf_receiver_stats {
   uint64_t drop_stale;     /* frame behind the loss windows */
   uint64_t drop_duplicate; /* shard already held */
   uint64_t drop_late;      /* frame/block already finished or given up
-                              (includes parity that was not needed) */
+                              (includes parity that was not needed).
+                              Sealed mode: a datagram whose seq lies in
+                              the AU of a finished frame is dropped here
+                              without being opened, so a replay or
+                              forgery of one counts here, not below */
   uint64_t drop_replay;    /* seq repeated or older than the window */
   uint64_t drop_auth;      /* AEAD authentication failed */
   uint64_t drop_budget;    /* max_inflight_frames or byte budget full */
