@@ -106,6 +106,12 @@ free_port() {
   echo $p
 }
 # jfield FILE FIELD: numeric FIELD of the last JSON line of FILE (first hit).
+# late_us FILE FIELD: a field of pf-loss relay's "late_us" object.
+late_us() {
+  sed -n 's/.*"late_us":{\([^}]*\)}.*/\1/p' "$1" 2>/dev/null | tr ',' '\n' |
+    sed -n "s/^\"$2\"://p"
+}
+
 jfield() {
   tail -n 1 "$1" 2>/dev/null | grep -o "\"$2\":[-0-9.a-z]*" | head -n 1 | cut -d: -f2
 }
@@ -384,6 +390,9 @@ if [ "$HAVE_LOSS" = 1 ]; then
   lat_p99=$(calc "($(kv "$D/lat.sink" p99_us)+0) / 1e3" 3)
   lat_max=$(calc "($(kv "$D/lat.sink" max_us)+0) / 1e3" 3)
   lost=$(jfield "$D/lat.relay.json" lost); fwd=$(jfield "$D/lat.relay.json" forwarded)
+  # The relay's own timer lateness (how late datagrams left its delay
+  # queue): it adds to the 20 ms, so to every latency below.
+  rl50=$(late_us "$D/lat.relay.json" p50); rl99=$(late_us "$D/lat.relay.json" p99)
   lb=$(kv "$D/lat.sink" bytes)
   lat_s100=$(pct_core "$(cpu_time "$D/lat.stime")" "${lb:-0}")
   lat_r100=$(pct_core "$(cpu_time "$D/lat.rtime")" "${lb:-0}")
@@ -467,6 +476,8 @@ if [ "$HAVE_LOSS" = 1 ]; then
     "$lat_pct % ($lat_del of $LATN)" "$(pm "$lat_pct >= 99.99")"
   printf '%-46s %-34s %s\n' "added latency p99 < 2 ms beyond relay delay" \
     "p50 $lat_p50 / p90 $lat_p90 / p99 $lat_p99 ms" "$(pm "$lat_p99 < 2 && $lat_del > 0")"
+  printf '%-46s %-34s %s\n' "  relay's own timer lateness (in the above)" \
+    "p50 ${rl50:-?} / p99 ${rl99:-?} us per datagram" "(info)"
   printf '%-46s %-34s %s\n' "  same relay, no loss (the relay's own cost)" \
     "p50 $lat0_p50 / p90 $lat0_p90 / p99 $lat0_p99 ms" "(info)"
   printf '%-46s %-34s %s\n' "  no relay at all (pf's own path)" \

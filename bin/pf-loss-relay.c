@@ -68,6 +68,9 @@ struct pending {
   uint8_t *data;
 };
 
+/* Lateness histogram: 1 us buckets up to 20 ms. */
+#define LATE_BUCKETS 20001u
+
 struct relay {
   const struct loss_opts *o;
   pf_udp *lsn, *up;
@@ -79,6 +82,10 @@ struct relay {
   uint8_t *run; /* RUN_BYTES: a run of due datagrams, back to back */
   uint64_t order;
   uint64_t start;
+  /* How late datagrams left against their due time, in us (the last
+   * bucket holds everything from LATE_BUCKETS - 1 up), and the maximum. */
+  uint64_t *late; /* [LATE_BUCKETS] */
+  uint64_t late_n, late_max_ns;
 };
 
 /* Library diagnostics (pf_log) as "pf-loss: warning: ..." lines. */
@@ -197,16 +204,28 @@ static void send_run(struct relay *r, unsigned dir, const uint8_t *base,
  * direction and one size (what a stream sends) go out together: one by
  * one, the relay's own forwarding time for a 200-datagram frame was
  * about 1 ms, which is not the impairment asked for. */
+static void note_late(struct relay *r, uint64_t due, uint64_t now) {
+  uint64_t ns = now - due, us = ns / 1000u;
+
+  r->late[us < LATE_BUCKETS - 1 ? us : LATE_BUCKETS - 1]++;
+  r->late_n++;
+  if (ns > r->late_max_ns)
+    r->late_max_ns = ns;
+}
+
 static void flush_due(struct relay *r, uint64_t now) {
   while (r->nq > 0 && r->q[0].due <= now) {
     struct pending p = queue_pop(r);
     size_t n = 1;
+
+    note_late(r, p.due, now);
 
     if (p.len <= RUN_MAX_SEGMENT && p.len > 0) {
       memcpy(r->run, p.data, p.len);
       while (r->nq > 0 && r->q[0].due <= now && r->q[0].dir == p.dir &&
              r->q[0].len == p.len && (n + 1) * p.len <= RUN_BYTES) {
         struct pending q = queue_pop(r);
+        note_late(r, q.due, now);
         memcpy(r->run + n * p.len, q.data, q.len);
         free(q.data);
         n++;
@@ -377,6 +396,24 @@ static void json_str(FILE *f, const char *s) {
   fputc('"', f);
 }
 
+/* The smallest whole us that at least |q| of the datagrams were not later
+ * than (0 when nothing was forwarded from the queue). */
+static uint64_t late_quantile(const struct relay *r, double q) {
+  uint64_t want = (uint64_t)((double)r->late_n * q), acc = 0;
+  size_t i;
+
+  if (r->late_n == 0)
+    return 0;
+  if (want >= r->late_n)
+    want = r->late_n - 1;
+  for (i = 0; i < LATE_BUCKETS; i++) {
+    acc += r->late[i];
+    if (acc > want)
+      return i + 1;
+  }
+  return LATE_BUCKETS;
+}
+
 static int write_stats(const struct relay *r, uint64_t end, const char *why) {
   const struct loss_opts *o = r->o;
   FILE *f = stdout;
@@ -411,7 +448,11 @@ static int write_stats(const struct relay *r, uint64_t end, const char *why) {
   dir_json(f, "to", &r->d[0].st, !!(o->dir & DIR_TO));
   fputc(',', f);
   dir_json(f, "from", &r->d[1].st, !!(o->dir & DIR_FROM));
-  fputs("}\n", f);
+  fprintf(f,
+          ",\"late_us\":{\"forwarded\":%" PRIu64 ",\"p50\":%" PRIu64
+          ",\"p99\":%" PRIu64 ",\"p999\":%" PRIu64 ",\"max\":%.1f}}\n",
+          r->late_n, late_quantile(r, 0.5), late_quantile(r, 0.99),
+          late_quantile(r, 0.999), (double)r->late_max_ns / 1e3);
   if (f != stdout) {
     if (fclose(f) != 0) {
       cli_error("relay: cannot write '%s': %s", o->stats_json,
@@ -459,9 +500,11 @@ int loss_relay(const struct loss_opts *o) {
   lm_rng_seed(&r.d[1].rng, lm_seed_mix(o->seed, 4));
   r.q = calloc(o->queue, sizeof(*r.q));
   r.run = malloc(RUN_BYTES);
-  if (!r.q || !r.run) {
+  r.late = calloc(LATE_BUCKETS, sizeof(*r.late));
+  if (!r.q || !r.run || !r.late) {
     free(r.q);
     free(r.run);
+    free(r.late);
     cli_error("relay: out of memory");
     return CLI_EXIT_FAIL;
   }
@@ -573,6 +616,7 @@ out:
     free(r.q[i].data);
   free(r.q);
   free(r.run);
+  free(r.late);
   pf_udp_close(r.lsn);
   pf_udp_close(r.up);
   return ret;

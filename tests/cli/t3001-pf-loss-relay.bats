@@ -96,6 +96,13 @@ probe_through() {
   between "$(field "$SEND_OUT" rtt_ms_min)" 68 200
   [ "$(field "$SINK" reordered)" -eq 0 ]
   [ "$(relay_count "$STATS" to delayed)" -eq 100 ]
+  # Its own timer lateness: every queued datagram (100 each way), in us.
+  [ "$(relay_count "$STATS" late_us forwarded)" -eq 200 ]
+  between "$(relay_count "$STATS" late_us p50)" 1 20000
+  p99=$(relay_count "$STATS" late_us p99)
+  p999=$(relay_count "$STATS" late_us p999)
+  between "$p99" "$(relay_count "$STATS" late_us p50)" "$p999"
+  [ -n "$(relay_count "$STATS" late_us max)" ]
 }
 
 @test "relay --rate 400k shapes 800 kbit/s of datagrams and drops what would queue too long" {
