@@ -29,6 +29,7 @@
 #include <punktfunk/punktfunk.h>
 
 #include "cli.h"
+#include "dgram_ring.h"
 #include "pf-loss.h"
 
 /* Datagrams that would wait longer than this for the rate limit are
@@ -44,6 +45,11 @@
  * RUN_MAX_SEGMENT bytes (the largest GSO segment pf_udp takes). */
 #define RUN_BYTES (512u * 1024)
 #define RUN_MAX_SEGMENT 65487u
+#define RUN_MAX_DGRAMS 1024u
+/* The ring of held datagrams: 2 KiB per --queue entry, at most 64 MiB
+ * (beyond that, or while it is full, datagrams are malloc()ed). */
+#define RING_BYTES_PER_ENTRY 2048u
+#define RING_BYTES_MAX (64u * 1024 * 1024)
 
 struct dir_stats {
   uint64_t received, bytes_received;
@@ -66,6 +72,7 @@ struct pending {
   unsigned dir;
   size_t len;
   uint8_t *data;
+  long ring_id; /* block in the relay's ring, or -1: malloc()ed */
 };
 
 /* Lateness histogram: 1 us buckets up to 20 ms. */
@@ -80,6 +87,8 @@ struct relay {
   struct pending *q;
   size_t nq;
   uint8_t *run; /* RUN_BYTES: a run of due datagrams, back to back */
+  struct pending *runq; /* [RUN_MAX_DGRAMS]: the run being sent */
+  struct dgram_ring ring; /* where queued datagrams are kept */
   uint64_t order;
   uint64_t start;
   /* How late datagrams left against their due time, in us (the last
@@ -118,9 +127,12 @@ static int queue_push(struct relay *r, unsigned dir, uint64_t due,
 
   if (r->nq >= r->o->queue)
     return -1;
-  p.data = malloc(len ? len : 1);
-  if (!p.data)
-    return -1;
+  p.ring_id = dgram_ring_alloc(&r->ring, len, &p.data);
+  if (p.ring_id < 0) {
+    p.data = malloc(len ? len : 1);
+    if (!p.data)
+      return -1;
+  }
   memcpy(p.data, data, len);
   p.len = len;
   p.due = due;
@@ -133,6 +145,14 @@ static int queue_push(struct relay *r, unsigned dir, uint64_t due,
   }
   r->q[i] = p;
   return 0;
+}
+
+static void pend_free(struct relay *r, struct pending *p) {
+  if (p->ring_id >= 0)
+    dgram_ring_release(&r->ring, p->ring_id);
+  else
+    free(p->data);
+  p->data = NULL;
 }
 
 static struct pending queue_pop(struct relay *r) {
@@ -200,10 +220,7 @@ static void send_run(struct relay *r, unsigned dir, const uint8_t *base,
   }
 }
 
-/* Forwards every datagram that is due.  Runs of due datagrams of one
- * direction and one size (what a stream sends) go out together: one by
- * one, the relay's own forwarding time for a 200-datagram frame was
- * about 1 ms, which is not the impairment asked for. */
+/* Counts how late a datagram leaves against its due time. */
 static void note_late(struct relay *r, uint64_t due, uint64_t now) {
   uint64_t ns = now - due, us = ns / 1000u;
 
@@ -213,27 +230,42 @@ static void note_late(struct relay *r, uint64_t due, uint64_t now) {
     r->late_max_ns = ns;
 }
 
+/* Forwards every datagram that is due.  Runs of due datagrams of one
+ * direction and one size (what a stream sends) go out together: one by
+ * one, the relay's own forwarding time for a 200-datagram frame was
+ * about 1 ms, which is not the impairment asked for. */
 static void flush_due(struct relay *r, uint64_t now) {
   while (r->nq > 0 && r->q[0].due <= now) {
     struct pending p = queue_pop(r);
-    size_t n = 1;
+    const uint8_t *base = p.data;
+    size_t n = 1, i;
 
     note_late(r, p.due, now);
-
-    if (p.len <= RUN_MAX_SEGMENT && p.len > 0) {
-      memcpy(r->run, p.data, p.len);
-      while (r->nq > 0 && r->q[0].due <= now && r->q[0].dir == p.dir &&
-             r->q[0].len == p.len && (n + 1) * p.len <= RUN_BYTES) {
-        struct pending q = queue_pop(r);
-        note_late(r, q.due, now);
-        memcpy(r->run + n * p.len, q.data, q.len);
-        free(q.data);
-        n++;
-      }
-      send_run(r, p.dir, r->run, p.len, n);
-    } else
+    if (p.len == 0 || p.len > RUN_MAX_SEGMENT) {
       send_now(r, p.dir, p.data, p.len);
-    free(p.data);
+      pend_free(r, &p);
+      continue;
+    }
+    r->runq[0] = p;
+    while (n < RUN_MAX_DGRAMS && r->nq > 0 && r->q[0].due <= now &&
+           r->q[0].dir == p.dir && r->q[0].len == p.len &&
+           (n + 1) * p.len <= RUN_BYTES) {
+      r->runq[n] = queue_pop(r);
+      note_late(r, r->runq[n].due, now);
+      n++;
+    }
+    /* A batch that arrived together lies back to back in the ring and
+     * leaves from there; anything else is gathered into r->run. */
+    for (i = 1; i < n && r->runq[i].data == base + i * p.len; i++)
+      ;
+    if (i < n) {
+      for (i = 0; i < n; i++)
+        memcpy(r->run + i * p.len, r->runq[i].data, p.len);
+      base = r->run;
+    }
+    send_run(r, p.dir, base, p.len, n);
+    for (i = 0; i < n; i++)
+      pend_free(r, &r->runq[i]);
   }
 }
 
@@ -500,10 +532,17 @@ int loss_relay(const struct loss_opts *o) {
   lm_rng_seed(&r.d[1].rng, lm_seed_mix(o->seed, 4));
   r.q = calloc(o->queue, sizeof(*r.q));
   r.run = malloc(RUN_BYTES);
+  r.runq = calloc(RUN_MAX_DGRAMS, sizeof(*r.runq));
   r.late = calloc(LATE_BUCKETS, sizeof(*r.late));
-  if (!r.q || !r.run || !r.late) {
+  if (!r.q || !r.run || !r.runq || !r.late ||
+      dgram_ring_init(&r.ring,
+                      o->queue < RING_BYTES_MAX / RING_BYTES_PER_ENTRY
+                          ? (size_t)o->queue * RING_BYTES_PER_ENTRY
+                          : RING_BYTES_MAX,
+                      2 * (size_t)o->queue) != 0) {
     free(r.q);
     free(r.run);
+    free(r.runq);
     free(r.late);
     cli_error("relay: out of memory");
     return CLI_EXIT_FAIL;
@@ -613,9 +652,11 @@ out_stats:
               r.d[1].st.lost);
 out:
   for (i = 0; i < r.nq; i++)
-    free(r.q[i].data);
+    pend_free(&r, &r.q[i]);
+  dgram_ring_free(&r.ring);
   free(r.q);
   free(r.run);
+  free(r.runq);
   free(r.late);
   pf_udp_close(r.lsn);
   pf_udp_close(r.up);
