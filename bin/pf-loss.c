@@ -58,6 +58,8 @@ enum {
   OPT_IO = 1u << 29,
   OPT_QUEUE = 1u << 30,
 };
+/* Past the enum: 1u << 31 is no int. */
+#define OPT_WAKE_EARLY (1u << 31)
 
 enum {
   LONG_MODEL = 256,
@@ -89,6 +91,7 @@ enum {
   LONG_STATS,
   LONG_IO,
   LONG_QUEUE,
+  LONG_WAKE_EARLY,
 };
 
 /* One table for every command, so the man-page test sees all options. */
@@ -126,6 +129,7 @@ static const struct option long_options[] = {
     {"stats-json", required_argument, NULL, LONG_STATS},
     {"io", required_argument, NULL, LONG_IO},
     {"queue", required_argument, NULL, LONG_QUEUE},
+    {"wake-early", required_argument, NULL, LONG_WAKE_EARLY},
     {NULL, 0, NULL, 0},
 };
 
@@ -159,12 +163,13 @@ static const struct command commands[] = {
      OPT_LISTEN | OPT_TO | OPT_DIR | OPT_LOSS | OPT_BURST | OPT_PERIOD |
          OPT_DELAY | OPT_JITTER | OPT_REORDER | OPT_DUP | OPT_RATE |
          OPT_BO_AFTER | OPT_BO_FOR | OPT_SEED | OPT_DURATION | OPT_STATS |
-         OPT_IO | OPT_QUEUE | OPT_QUIET,
+         OPT_IO | OPT_QUEUE | OPT_WAKE_EARLY | OPT_QUIET,
      "--listen [ADDR:]PORT --to HOST:PORT [--dir to|from|both]\n"
      "         [--loss P [--burst L] | --period N] [--delay T] [--jitter T]\n"
      "         [--reorder P] [--duplicate P] [--rate BITS]\n"
      "         [--blackout-after T --for T] [--seed N] [--duration T]\n"
-     "         [--stats-json FILE] [--io mmsg|uring] [--queue N] [-q]",
+     "         [--stats-json FILE] [--io mmsg|uring] [--queue N]\n"
+     "         [--wake-early T] [-q]",
      "forward UDP both ways, impairing one or both directions"},
     {"drop", cmd_drop,
      OPT_RATE | OPT_LOSS | OPT_BURST | OPT_PERIOD | OPT_PER_BLOCK |
@@ -270,6 +275,8 @@ static unsigned option_bit(int c) {
     return OPT_IO;
   case LONG_QUEUE:
     return OPT_QUEUE;
+  case LONG_WAKE_EARLY:
+    return OPT_WAKE_EARLY;
   default:
     return 0;
   }
@@ -581,6 +588,11 @@ static int parse_options(const struct command *cmd, int argc, char **argv,
       if (cli_parse_u32(optarg, 1, 1000000, "queue length", &o->queue) != 0)
         return CLI_EXIT_USAGE;
       break;
+    case LONG_WAKE_EARLY:
+      if (lm_parse_duration(optarg, 0.01, "wake-early time",
+                            &o->wake_early_ns) != 0)
+        return CLI_EXIT_USAGE;
+      break;
     default:
       command_usage(stderr, cmd);
       return CLI_EXIT_USAGE;
@@ -851,6 +863,7 @@ int main(int argc, char **argv) {
   o.dir = DIR_TO;
   o.io = PF_UDP_IO_MMSG;
   o.queue = 4096;
+  o.wake_early_ns = 150000;
   o.fecs[0] = 25;
   o.nfecs = 1;
   o.kmaxs[0] = 64;

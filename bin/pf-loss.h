@@ -59,6 +59,7 @@ struct loss_opts {
   const char *stats_json;
   uint32_t io;
   uint32_t queue;
+  uint64_t wake_early_ns; /* relay: wake this much before a due time */
 };
 
 int loss_sweep(const struct loss_opts *o);

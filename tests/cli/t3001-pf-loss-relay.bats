@@ -97,6 +97,7 @@ probe_through() {
   [ "$(field "$SINK" reordered)" -eq 0 ]
   [ "$(relay_count "$STATS" to delayed)" -eq 100 ]
   # Its own timer lateness: every queued datagram (100 each way), in us.
+  grep -q '"wake_early_us":150,' "$STATS"
   [ "$(relay_count "$STATS" late_us forwarded)" -eq 200 ]
   between "$(relay_count "$STATS" late_us p50)" 1 20000
   p99=$(relay_count "$STATS" late_us p99)
@@ -154,11 +155,15 @@ probe_through() {
 
 @test "relay --stats-json FILE writes the stats there and nothing on standard output" {
   start_sink -i 300
-  start_relay "$SINK_PORT" --duration 0.5 --stats-json "$BATS_TEST_TMPDIR/s.json" || return 1
+  start_relay "$SINK_PORT" --duration 0.5 --wake-early 0 \
+    --stats-json "$BATS_TEST_TMPDIR/s.json" || return 1
   wait_pid "$RELAY_PID" 5
   [ "$WAIT_STATUS" -eq 0 ]
   [ ! -s "$BATS_TEST_TMPDIR/relay.json" ]
   grep -q '"stopped_by":"duration"' "$BATS_TEST_TMPDIR/s.json"
+  grep -q '"wake_early_us":0,' "$BATS_TEST_TMPDIR/s.json"
+  # Nothing was held back: nothing to be late.
+  [ "$(relay_count "$BATS_TEST_TMPDIR/s.json" late_us forwarded)" -eq 0 ]
 }
 
 @test "pf-send -> relay (5% loss) -> pf-recv stays byte-identical within the 15% parity" {

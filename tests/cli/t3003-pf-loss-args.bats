@@ -80,6 +80,9 @@ usage_error_usage() {
   usage_error "--loss takes one value here" relay --listen 0 --to 127.0.0.1:9 --loss 1%,2%
   usage_error "invalid direction 'up'" relay --listen 0 --to 127.0.0.1:9 --dir up
   usage_error "invalid I/O backend 'epoll'" relay --listen 0 --to 127.0.0.1:9 --io epoll
+  usage_error "invalid wake-early time '1s'" relay --listen 0 --to 127.0.0.1:9 --wake-early 1s
+  usage_error "invalid wake-early time 'soon'" relay --listen 0 --to 127.0.0.1:9 --wake-early soon
+  usage_error_usage "option '--wake-early' does not apply to 'drop'" drop --rate 0.1 --wake-early 1ms
 }
 
 @test "pf-loss relay reports a target it cannot use with exit 1" {
