@@ -47,7 +47,6 @@ struct pf_receiver {
   int last_drop;
   uint64_t packets_received, bytes_received;
   uint64_t drops[PF_DROP_NREASONS]; /* before the reassembler */
-  uint64_t unopened;                /* of drops[PF_DROP_LATE]: not opened */
   struct au_start starts[AU_STARTS];
   struct seq_range done[DONE_RANGES];
   unsigned done_next;
@@ -225,10 +224,8 @@ int pf_receiver_read_datagram(pf_receiver *r, const uint8_t *dg, size_t len,
 
     if (len < PF_WIRE_CRYPTO_OVERHEAD)
       return drop(r, PF_DROP_TOO_SHORT);
-    if (in_finished_au(r, pf_get_u64be(dg))) {
-      r->unopened++;
+    if (in_finished_au(r, pf_get_u64be(dg)))
       return drop(r, PF_DROP_LATE);
-    }
     n = pf_aead_open(r->aead, r->pt, sizeof(r->pt), &seq, dg, len);
     if (n < 0)
       return drop(r, PF_DROP_AUTH);
