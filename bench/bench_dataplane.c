@@ -31,7 +31,7 @@
 
 #include <punktfunk/punktfunk.h>
 
-#include "pf_sender.h"
+#include "dataplane/pf_sender.h"
 
 #define SHARD 1408u
 #define KMAX 200u

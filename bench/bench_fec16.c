@@ -19,8 +19,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "pf_cpu.h"
-#include "pf_fec16.h"
+#include "base/pf_cpu.h"
+#include "fec/pf_fec16.h"
 
 #define SHARD 1408u
 #define BENCH_SECS 0.3

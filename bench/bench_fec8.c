@@ -23,9 +23,9 @@
 
 #include <isa-l/erasure_code.h>
 
-#include "pf_cpu.h"
-#include "pf_fec8.h"
-#include "pf_fec8_gfni.h"
+#include "base/pf_cpu.h"
+#include "fec/pf_fec8.h"
+#include "fec/pf_fec8_gfni.h"
 
 #define SHARD 1400
 

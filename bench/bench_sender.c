@@ -16,8 +16,8 @@
 
 #include <punktfunk/punktfunk.h>
 
-#include "pf_aead.h"
-#include "pf_sender.h"
+#include "dataplane/pf_aead.h"
+#include "dataplane/pf_sender.h"
 
 #define SHARD 1408u /* pf_shard_payload_for_mtu(1500, 0) */
 #define KMAX 200u

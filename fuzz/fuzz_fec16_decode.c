@@ -24,7 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pf_fec16.h"
+#include "fec/pf_fec16.h"
 
 #define MAXK 300u
 #define MAXM 300u

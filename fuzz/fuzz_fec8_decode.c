@@ -18,7 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pf_fec8.h"
+#include "fec/pf_fec8.h"
 
 #define MAXK 64u
 #define MAXM 64u

@@ -1,5 +1,5 @@
 /*
- * test_aead.c -- punktfunk/1 datagram sealing (lib/pf_aead.c).
+ * test_aead.c -- punktfunk/1 datagram sealing (lib/dataplane/pf_aead.c).
  *
  * The known answers below were computed once with python3's
  * `cryptography` (OpenSSL) from the rule nonce = dir_salt || seq BE,
@@ -12,8 +12,8 @@
 #include <gnutls/crypto.h>
 #include <gnutls/gnutls.h>
 
-#include "pf_aead.h"
-#include "pf_wire.h"
+#include "dataplane/pf_aead.h"
+#include "dataplane/pf_wire.h"
 #include "testutil.h"
 
 static const uint8_t key16[16] = {0x00, 0x01, 0x02, 0x03, 0x04, 0x05,

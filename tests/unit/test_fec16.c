@@ -12,8 +12,8 @@
 #include <gnutls/crypto.h>
 #include <gnutls/gnutls.h>
 
-#include "pf_cpu.h"
-#include "pf_fec16.h"
+#include "base/pf_cpu.h"
+#include "fec/pf_fec16.h"
 #include "testutil.h"
 
 static const uint32_t impls[] = {PF_FEC_IMPL_REF, PF_FEC_IMPL_SSSE3,

@@ -1,5 +1,5 @@
 /*
- * test_fec8.c -- the GF(2^8) Cauchy Reed-Solomon coder (lib/pf_fec8.c):
+ * test_fec8.c -- the GF(2^8) Cauchy Reed-Solomon coder (lib/fec/pf_fec8.c):
  * nanors and Moonlight-audio known answers for every kernel this CPU
  * runs, a sweep over every (k, m), kernels against the reference on odd
  * sizes and unaligned buffers, the decoding cache, and allocation.
@@ -11,9 +11,9 @@
 #include <gnutls/crypto.h>
 #include <gnutls/gnutls.h>
 
-#include "pf_cpu.h"
-#include "pf_fec8.h"
-#include "pf_fec8_gfni.h"
+#include "base/pf_cpu.h"
+#include "fec/pf_fec8.h"
+#include "fec/pf_fec8_gfni.h"
 #include "testutil.h"
 
 static const uint8_t audio_matrix[8] = {0x77, 0x40, 0x38, 0x0e,

@@ -3,7 +3,7 @@
  * misses create one per shape, the least recently used is evicted, and
  * creation errors pass through.
  */
-#include "pf_fec_cache.h"
+#include "fec/pf_fec_cache.h"
 #include "testutil.h"
 
 static void test_pf_fec_cache_get(void) {

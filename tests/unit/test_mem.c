@@ -5,7 +5,7 @@
  */
 #include <string.h>
 
-#include "pf_mem.h"
+#include "base/pf_mem.h"
 #include "testutil.h"
 
 static void test_pf_mem_aligned(void) {

@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pf_reasm.h"
-#include "pf_wire.h"
+#include "dataplane/pf_reasm.h"
+#include "dataplane/pf_wire.h"
 #include "testutil.h"
 
 #define S 16u

@@ -19,10 +19,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pf_aead.h"
-#include "pf_reasm.h"
-#include "pf_receiver.h"
-#include "pf_wire.h"
+#include "dataplane/pf_aead.h"
+#include "dataplane/pf_reasm.h"
+#include "dataplane/pf_receiver.h"
+#include "dataplane/pf_wire.h"
 #include "testutil.h"
 
 #define MS 1000000ull
@@ -957,7 +957,7 @@ out:
 /* ------------------------------------------------------------ sender */
 
 /*
- * The real sender (lib/pf_sender.c) into the receiver: 30 AUs of random
+ * The real sender (lib/dataplane/pf_sender.c) into the receiver: 30 AUs of random
  * sizes, sealed and unsealed, GF8 and GF16, with every 11th datagram
  * lost.  At 50 % parity and K_max 8 no block loses more than M, so every
  * AU must come out byte-exact.

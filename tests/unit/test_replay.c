@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pf_replay.h"
+#include "dataplane/pf_replay.h"
 #include "testutil.h"
 
 #define W ((uint64_t)PF_REPLAY_WINDOW)

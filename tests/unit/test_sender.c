@@ -1,5 +1,5 @@
 /*
- * test_sender.c -- the punktfunk/1 sender (lib/pf_sender.c, pf_pacer.c):
+ * test_sender.c -- the punktfunk/1 sender (lib/dataplane/pf_sender.c, pf_pacer.c):
  * the original packetizer's known answer (wire-notes 11.3), parity
  * count rules, MTU math (11.10), config validation, sealed datagrams
  * pinned to an independent AES-GCM computation, seq exhaustion, pacing
@@ -9,10 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pf_aead.h"
-#include "pf_pacer.h"
-#include "pf_sender.h"
-#include "pf_wire.h"
+#include "dataplane/pf_aead.h"
+#include "dataplane/pf_pacer.h"
+#include "dataplane/pf_sender.h"
+#include "dataplane/pf_wire.h"
 #include "testutil.h"
 
 static const uint8_t key16[16] = {0x00, 0x01, 0x02, 0x03, 0x04, 0x05,

@@ -6,7 +6,7 @@
  */
 #include <string.h>
 
-#include "pf_shard_stream.h"
+#include "fec/pf_shard_stream.h"
 #include "testutil.h"
 
 /* Bitwise CRC-32C, independent of the table/SSE4.2 code under test. */

@@ -26,7 +26,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "pf_udp.h"
+#include "io/pf_udp.h"
 #include "testutil.h"
 
 #define SEG 1472u

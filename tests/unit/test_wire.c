@@ -1,11 +1,11 @@
 /*
- * test_wire.c -- the 40-byte punktfunk/1 header codec (lib/pf_wire.c):
+ * test_wire.c -- the 40-byte punktfunk/1 header codec (lib/dataplane/pf_wire.c):
  * round trip, truncation sweep, field positions pinned by a hand-built
  * header, byte accessors.
  */
 #include <string.h>
 
-#include "pf_wire.h"
+#include "dataplane/pf_wire.h"
 #include "testutil.h"
 
 static pf_pkt_header sample(void) {

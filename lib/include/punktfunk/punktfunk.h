@@ -821,7 +821,7 @@ PF_EXTERN int pf_sender_get_stats(const pf_sender *sender,
 /* --- end of data plane: sender ------------------------------------ */
 
 /* ------------------------------------------------------------------ */
-/* UDP I/O (lib/pf_udp*.c; doc/internals/udp-io.md)                    */
+/* UDP I/O (lib/io/pf_udp*.c; doc/internals/udp-io.md)                    */
 /* ------------------------------------------------------------------ */
 
 /*
