@@ -52,10 +52,11 @@ HZ=$(getconf CLK_TCK)
 
 # shellcheck disable=SC2317 # invoked by the trap
 cleanup() {
-  local p c
+  local p c kids
   for p in "${PIDS[@]}"; do
     # a pipeline subshell's children (each under timeout(1)) first
-    for c in $(cat "/proc/$p/task/$p/children" 2>/dev/null); do
+    read -ra kids <"/proc/$p/task/$p/children" 2>/dev/null || kids=()
+    for c in "${kids[@]}"; do
       kill "$c" 2>/dev/null
     done
     kill "$p" 2>/dev/null

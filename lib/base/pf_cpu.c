@@ -54,6 +54,7 @@ uint32_t pf_cpu_features(void) {
   uint32_t f = __atomic_load_n(&cached, __ATOMIC_RELAXED);
 
   if (!(f & 0x80000000u)) {
+    /* cppcheck-suppress badBitmaskCheck ; detect() is 0 only off x86 */
     f = detect() | 0x80000000u;
     __atomic_store_n(&cached, f, __ATOMIC_RELAXED);
   }

@@ -45,7 +45,7 @@ setup_file() {
   # we do not otherwise use): the Requires.private modules plus Libs.private.
   # shellcheck disable=SC2046
   libs="$(pkg-config --libs $(pkg-config --print-requires-private libpunktfunk | awk '{print $1}')) -lm -lpthread"
-  # shellcheck disable=SC2086
+  # shellcheck disable=SC2086,SC2046 # flag lists must split into words
   cc -std=c11 -Wall -Wextra -Werror $PF_SANCFLAGS -o "$BATS_TEST_TMPDIR/abi-static" \
     "$PF_SRCDIR/tests/abi/abi_check.c" $(pkg-config --cflags libpunktfunk) \
     "$LIBDIR/libpunktfunk.a" $libs
