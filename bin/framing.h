@@ -11,7 +11,7 @@
  *            plain concatenation
  *   annexb   H.264 / H.265 Annex B byte stream split into access units
  *   ivf      IVF (VP8/VP9/AV1): the 32-byte file header travels in the
- *            stream descriptor, each frame as one AU with its pts in
+ *            START descriptor (doc/wire-format.md section 11), each frame as one AU with its pts in
  *            pts_ns; pf-recv writes a valid IVF file again
  *
  * No allocation per frame: the reader keeps one buffer that grows to the
@@ -118,37 +118,8 @@ uint64_t fr_ivf_pts_to_ns(uint64_t pts, uint32_t num, uint32_t den);
 uint64_t fr_ivf_ns_to_pts(uint64_t ns, uint32_t num, uint32_t den);
 
 
-/*
- * Stream control AUs (doc/wire-eos.md): pf-send sends a START descriptor
- * before the first frame and an END descriptor (several times) after the
- * last, each as a sealed probe AU (user_flags PF_USER_FLAG_PROBE |
- * FR_USER_FLAG_CTL) whose payload is this 80-byte big-endian record.
- * Peers that are not pf-recv treat probe AUs as filler and ignore them.
- */
-#define FR_CTL_MAGIC "PFsr"
-#define FR_CTL_VERSION 1u
-#define FR_CTL_BYTES 80u
-#define FR_CTL_START 1u
-#define FR_CTL_END 2u
-#define FR_USER_FLAG_CTL 0x10000u
-#define FR_CTL_FEC_NONE 0xffu
-
-struct fr_ctl {
-  uint32_t type;      /* FR_CTL_START or FR_CTL_END */
-  uint32_t fec;       /* PF_FEC_GF8, PF_FEC_GF16 or FR_CTL_FEC_NONE */
-  uint32_t framing;   /* enum fr_mode */
-  uint32_t framing_arg; /* fixed: record size; annexb: codec */
-  uint32_t shard_payload;
-  uint32_t max_data_per_block;
-  uint32_t fec_percent;
-  uint64_t stream_id;
-  uint64_t frames; /* END: data frames sent */
-  uint64_t bytes;  /* END: payload bytes of those frames */
-  uint8_t ivf_header[FR_IVF_FILE_HEADER]; /* ivf: the file header */
-};
-
-void fr_ctl_encode(uint8_t out[FR_CTL_BYTES], const struct fr_ctl *c);
-/* Returns 0, or -1 when |buf| is not a control record. */
-int fr_ctl_decode(struct fr_ctl *c, const uint8_t *buf, size_t len);
+/* The START / END stream descriptors that carry the framing and, for
+ * ivf, the file header are a library protocol: pf_stream_desc_* in
+ * punktfunk.h, doc/wire-format.md section 11. */
 
 #endif /* PF_FRAMING_H */

@@ -3,12 +3,15 @@
  * frames to standard output (or a file) in the chosen framing.
  *
  * pf_udp_recv() batches -> pf_receiver_read_datagram() -> finished frames
- * (borrowed views) -> framing writer -> pf_receiver_frame_done().  The
- * stream's START and END descriptors (doc/wire-format.md section 11) arrive as probe
- * AUs: START checks that both sides agree on the parameters, END says how
- * many frames were sent, so pf-recv can exit as soon as all of them are
- * written (or a short grace period later, with exit status 3 when some
- * were lost beyond what FEC could repair).
+ * in index order (the receiver's in-order delivery) -> copied into the
+ * output queue (recv_output.c) -> pf_receiver_frame_done(); a writer
+ * thread drains the queue through the framing writer, so the network
+ * loop never waits for the consumer of the output.  The stream's START
+ * and END descriptors (pf_stream_desc, doc/wire-format.md section 11)
+ * arrive as probe AUs: START checks that both sides agree on the
+ * parameters and names the run to lock onto, END says how many frames
+ * were sent, so pf-recv can exit as soon as all of them are queued (or
+ * a short grace period later, with exit status 3 when some were lost).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -20,9 +23,7 @@
 
 #include <punktfunk/punktfunk.h>
 
-#include "cli.h"
-#include "framing.h"
-#include "stream_opts.h"
+#include "pf-recv.h"
 
 #define RECV_BATCH 64
 #define GRACE_NS 300000000u /* wait this long after END for stragglers */
@@ -30,13 +31,12 @@
 #define EXIT_LOST 3
 #define HOLD_MAX 16           /* frames held back waiting for a gap */
 #define HOLD_NS 200000000u    /* longest wait for a missing frame */
-/* pf-send numbers its AUs from 0; its two START copies come first. */
-#define FIRST_DATA_INDEX 2u
 
 /* The shared stream options are CLI_SO_* (stream_opts.h). */
 enum {
   LONG_PEER = CLI_SO_TOOL,
   LONG_IDLE,
+  LONG_BUFFER,
 };
 
 static const struct option long_options[] = {
@@ -44,33 +44,15 @@ static const struct option long_options[] = {
     {"output", required_argument, NULL, 'o'},
     {"peer", required_argument, NULL, LONG_PEER},
     {"idle-timeout", required_argument, NULL, LONG_IDLE},
+    {"buffer", required_argument, NULL, LONG_BUFFER},
     {NULL, 0, NULL, 0},
 };
 
 struct opts {
   struct cli_stream_opts so; /* the options pf-send shares */
   const char *output, *peer, *local;
-  uint64_t idle_ns;
-};
-
-struct held {
-  pf_frame f;
-  uint64_t since;
-  int used;
-};
-
-struct state {
-  struct held hold[HOLD_MAX];
-  size_t nheld;
-  uint32_t next_idx; /* frame_index of the next data frame to write */
-  uint64_t late;
-  int failed;
-  struct cli_meter m;
-  uint64_t last_rx, end_at;
-  uint64_t frames, bytes_out, skipped, lost_reported, accepted, ctl_frames;
-  uint64_t raw_datagrams;
-  int got_start, got_end, diagnosed, connected;
-  struct fr_ctl start, end;
+  uint64_t idle_ns, buffer;
+  int buffer_given;
 };
 
 static void usage(FILE *f) {
@@ -93,6 +75,8 @@ static void usage(FILE *f) {
           "sender\n"
           "      --idle-timeout S        exit after S seconds without "
           "datagrams (default 10; 0 = never)\n"
+          "      --buffer SIZE           output queue for a slow consumer, "
+          "suffix K/M/G (default 128M)\n"
           "      --stats-json FILE|-     JSON-lines statistics ('-' needs "
           "--output)\n"
           CLI_STREAM_HELP_TAIL
@@ -120,6 +104,12 @@ static int parse_args(int argc, char **argv, struct opts *o, int *done) {
       break;
     case LONG_PEER:
       o->peer = optarg;
+      break;
+    case LONG_BUFFER:
+      if (cli_parse_size(optarg, 4096, (uint64_t)SIZE_MAX / 2, "buffer size",
+                         &o->buffer) != 0)
+        return usage_error();
+      o->buffer_given = 1;
       break;
     case LONG_IDLE:
       if (cli_parse_seconds(optarg, 0, 86400, "idle timeout", &o->idle_ns) !=
@@ -153,152 +143,26 @@ static int parse_args(int argc, char **argv, struct opts *o, int *done) {
   return CLI_EXIT_OK;
 }
 
-/* ------------------------------------------------------------ stats */
-
-static void get_rstats(const pf_receiver *r, pf_receiver_stats *rs) {
-  memset(rs, 0, sizeof(*rs));
-  rs->struct_size = sizeof(*rs);
-  if (pf_receiver_get_stats(r, rs) != 0)
-    memset(rs, 0, sizeof(*rs));
-}
-
-static uint64_t geometry_drops(const pf_receiver_stats *rs) {
-  return rs->drop_too_short + rs->drop_too_long + rs->drop_geometry +
-         rs->drop_limits + rs->drop_bad_magic;
-}
-
-/* Explains why nothing was usable; returns 1 if it printed something. */
-static int diagnose(const pf_receiver_stats *rs) {
-  uint64_t geo = geometry_drops(rs);
-
-  if (rs->packets_dropped == 0)
-    return 0;
-  if (rs->drop_auth >= geo && rs->drop_auth > 0) {
-    cli_error("all %" PRIu64 " datagrams failed authentication: check "
-              "--key-file (and --no-encrypt) on both sides",
-              rs->packets_dropped);
-    return 1;
-  }
-  if (geo > 0) {
-    cli_error("all %" PRIu64 " datagrams dropped for geometry mismatch "
-              "(%" PRIu64 " geometry, %" PRIu64 " too short, %" PRIu64
-              " too long, %" PRIu64 " over limits, %" PRIu64
-              " bad magic): check --shard-size/--mtu/--max-data-per-block/"
-              "--fec/--fec-percent/--no-encrypt on both sides",
-              rs->packets_dropped, rs->drop_geometry, rs->drop_too_short,
-              rs->drop_too_long, rs->drop_limits, rs->drop_bad_magic);
-    return 1;
-  }
-  cli_error("all %" PRIu64 " datagrams were dropped (replay %" PRIu64
-            ", budget %" PRIu64 ", stale %" PRIu64 ")",
-            rs->packets_dropped, rs->drop_replay, rs->drop_budget,
-            rs->drop_stale);
-  return 1;
-}
-
-static uint32_t get_le32(const uint8_t *p) {
-  return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-         (uint32_t)p[3] << 24;
-}
-
-static uint64_t frames_missing(const struct state *s) {
-  if (!s->got_end)
-    return s->lost_reported + s->skipped;
-  return s->end.frames > s->frames ? s->end.frames - s->frames : 0;
-}
-
-static void stats_emit(struct state *s, const pf_receiver *r, pf_udp *u,
-                       int final) {
-  pf_receiver_stats rs;
-  pf_udp_stats us;
-  uint64_t now = pf_clock_now_ns();
-  double el, rate, inst;
-  char rb[32];
-
-  get_rstats(r, &rs);
-  memset(&us, 0, sizeof(us));
-  us.struct_size = sizeof(us);
-  if (pf_udp_stats_get(u, &us) != 0)
-    memset(&us, 0, sizeof(us));
-  cli_meter_rates(&s->m, now, rs.bytes_received, &el, &rate, &inst);
-  if (s->m.json) {
-    fprintf(s->m.json,
-            "{\"ts\":%.3f,\"tool\":\"pf-recv\",\"final\":%s,"
-            "\"elapsed_s\":%.3f,\"frames\":%" PRIu64 ",\"bytes_out\":%" PRIu64
-            ",\"frames_expected\":%" PRId64 ",\"frames_lost\":%" PRIu64
-            ",\"end_seen\":%s,\"datagrams\":%" PRIu64 ",\"accepted\":%" PRIu64
-            ",\"bytes_received\":%" PRIu64 ",\"rate_bps\":%.0f"
-            ",\"fec_recovered\":%" PRIu64 ",\"fec_late\":%" PRIu64
-            ",\"late_frames\":%" PRIu64
-            ",\"dropped\":%" PRIu64 ",\"drops\":{\"too_short\":%" PRIu64
-            ",\"too_long\":%" PRIu64 ",\"bad_magic\":%" PRIu64
-            ",\"geometry\":%" PRIu64 ",\"limits\":%" PRIu64
-            ",\"stale\":%" PRIu64 ",\"duplicate\":%" PRIu64 ",\"late\":%" PRIu64
-            ",\"replay\":%" PRIu64 ",\"auth\":%" PRIu64 ",\"budget\":%" PRIu64
-            ",\"fec\":%" PRIu64 ",\"nomem\":%" PRIu64
-            "},\"rx_truncated\":%" PRIu64 ",\"backend\":\"%s\"}\n",
-            cli_wallclock(), final ? "true" : "false", el, s->frames,
-            s->bytes_out, s->got_end ? (int64_t)s->end.frames : (int64_t)-1,
-            frames_missing(s), s->got_end ? "true" : "false",
-            s->raw_datagrams, s->accepted, rs.bytes_received,
-            final ? rate : inst, rs.fec_recovered_shards, rs.fec_late_shards,
-            s->late, rs.packets_dropped, rs.drop_too_short, rs.drop_too_long,
-            rs.drop_bad_magic, rs.drop_geometry, rs.drop_limits,
-            rs.drop_stale, rs.drop_duplicate, rs.drop_late, rs.drop_replay,
-            rs.drop_auth, rs.drop_budget, rs.drop_fec, rs.drop_nomem,
-            us.rx_truncated, us.backend ? us.backend : "?");
-    fflush(s->m.json);
-  }
-  if (final && !s->m.quiet) {
-    cli_format_rate(rate, rb, sizeof(rb));
-    if (s->m.tty)
-      fputs("\r\033[K", stderr);
-    fprintf(stderr,
-            "%s: wrote %" PRIu64 " frames, %" PRIu64 " bytes in %.2f s (%s)"
-            "; %s%" PRIu64 " lost; %" PRIu64 " datagrams (%" PRIu64
-            " late or unneeded parity), %" PRIu64
-            " shards recovered by FEC, %" PRIu64 " dropped (auth %" PRIu64
-            ", geometry %" PRIu64 ", duplicate %" PRIu64 ", other %" PRIu64
-            ")\n",
-            cli_prog, s->frames, s->bytes_out, el, rb,
-            s->got_end ? "" : "end of stream not seen, ", frames_missing(s),
-            s->raw_datagrams, rs.drop_late,
-            rs.fec_recovered_shards - rs.fec_late_shards,
-            rs.packets_dropped - rs.drop_late, rs.drop_auth,
-            geometry_drops(&rs), rs.drop_duplicate,
-            rs.packets_dropped - rs.drop_auth - geometry_drops(&rs) -
-                rs.drop_late - rs.drop_duplicate);
-  } else if (!final && s->m.tty) {
-    cli_format_rate(inst, rb, sizeof(rb));
-    fprintf(stderr,
-            "\r\033[K%s: %s  frames %" PRIu64 "  lost %" PRIu64
-            "  fec %" PRIu64 "  drops %" PRIu64 " (auth %" PRIu64
-            " geometry %" PRIu64 ")",
-            cli_prog, rb, s->frames, frames_missing(s),
-            rs.fec_recovered_shards - rs.fec_late_shards,
-            rs.packets_dropped - rs.drop_late, rs.drop_auth,
-            geometry_drops(&rs));
-  }
-}
-
 /* ------------------------------------------------------------ frames */
 
 /* A START/END descriptor: check it against our parameters.  Returns 0,
  * or -1 after an error message (a mismatch). */
-static int handle_ctl(struct state *s, const struct opts *o,
-                      struct fr_writer *w, const struct fr_ctl *c,
-                      uint64_t now) {
-  const struct fr_ctl *first = s->got_start ? &s->start
-                               : s->got_end ? &s->end
-                                            : NULL;
+static int handle_desc(struct recv_state *s, const struct opts *o,
+                       pf_receiver *r, const pf_stream_desc *c,
+                       uint64_t now) {
+  const pf_stream_desc *first = s->got_start ? &s->start
+                                : s->got_end ? &s->end
+                                             : NULL;
   uint32_t arg = cli_stream_framing_arg(&o->so);
 
-  if (first && first->stream_id != c->stream_id)
-    return 0; /* another run of pf-send: not ours */
+  if (first && first->stream_id != c->stream_id) {
+    s->foreign_desc++; /* another run of pf-send: not ours */
+    return 0;
+  }
   s->ctl_frames++;
   if (!first) {
-    if (c->fec != o->so.fec && c->fec != FR_CTL_FEC_NONE &&
-        o->so.fec != FR_CTL_FEC_NONE) {
+    if (c->fec != o->so.fec && c->fec != PF_STREAM_DESC_FEC_NONE &&
+        o->so.fec != PF_STREAM_DESC_FEC_NONE) {
       cli_error("fec mismatch: the sender uses --fec %s, this side --fec %s",
                 cli_stream_fec_name(c->fec),
                 cli_stream_fec_name(o->so.fec));
@@ -326,13 +190,25 @@ static int handle_ctl(struct state *s, const struct opts *o,
                 o->so.k);
       return -1;
     }
-    if (o->so.framing.mode == FR_IVF)
-      fr_writer_set_ivf_header(w, c->ivf_header);
+    /* Lock onto this run: datagrams of other runs (a recording replayed
+     * with the same key) can no longer move the replay window. */
+    if (!o->so.no_encrypt) {
+      int rv = pf_receiver_lock_run(r, c->first_seq);
+      if (rv != 0)
+        cli_error("warning: cannot lock onto the sender's run: %s",
+                  pf_strerror(rv));
+    }
+    if (o->so.framing.mode == FR_IVF && !s->have_ivf_header) {
+      memcpy(s->ivf_header, c->app, FR_IVF_FILE_HEADER);
+      s->have_ivf_header = 1;
+      if (ro_push_ivf_header(s->out, s->ivf_header) != 0)
+        return -1;
+    }
   }
-  if (c->type == FR_CTL_START && !s->got_start) {
+  if (c->type == PF_STREAM_DESC_START && !s->got_start) {
     s->start = *c;
     s->got_start = 1;
-  } else if (c->type == FR_CTL_END && !s->got_end) {
+  } else if (c->type == PF_STREAM_DESC_END && !s->got_end) {
     s->end = *c;
     s->got_end = 1;
     s->end_at = now;
@@ -340,120 +216,44 @@ static int handle_ctl(struct state *s, const struct opts *o,
   return 0;
 }
 
-/* Writes one data frame and gives it back; returns 0 or -1. */
-static int write_frame(struct state *s, const struct opts *o, pf_receiver *r,
-                       struct fr_writer *w, const pf_frame *f) {
+static uint32_t get_le32(const uint8_t *p) {
+  return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+         (uint32_t)p[3] << 24;
+}
+
+/* Queues one data frame for the writer; returns 0 or -1 (error
+ * printed: the writer failed). */
+static int queue_frame(struct recv_state *s, const struct opts *o,
+                       const pf_frame *f) {
   uint64_t pts = 0;
-  int wr, rv = 0;
+  int rv;
 
-  if (o->so.framing.mode == FR_IVF && w->have_ivf_header)
-    pts = fr_ivf_ns_to_pts(f->pts_ns, get_le32(w->ivf_header + 20),
-                           get_le32(w->ivf_header + 16));
-  wr = s->failed ? 0 : fr_writer_write(w, f->data, f->len, pts);
-  if (wr < 0) {
-    cli_error("cannot write output: %s", strerror(errno));
-    s->failed = 1;
-    rv = -1;
-  } else if (wr == 1) {
-    s->skipped++;
-  } else if (!s->failed) {
-    s->frames++;
-    s->bytes_out += f->len;
-  }
-  (void)pf_receiver_frame_done(r, f);
-  return rv;
-}
-
-/* Writes the held frames that are next in line. */
-static int flush_held(struct state *s, const struct opts *o, pf_receiver *r,
-                      struct fr_writer *w) {
-  size_t i;
-  int again = 1, rv = 0;
-
-  while (again && s->nheld > 0) {
-    again = 0;
-    for (i = 0; i < HOLD_MAX; i++) {
-      if (!s->hold[i].used || s->hold[i].f.frame_index != s->next_idx)
-        continue;
-      s->hold[i].used = 0;
-      s->nheld--;
-      s->next_idx++;
-      if (write_frame(s, o, r, w, &s->hold[i].f) != 0)
-        rv = -1;
-      again = 1;
-    }
-  }
-  return rv;
-}
-
-/* Gives up waiting for the frames before the oldest held one. */
-static int skip_gap(struct state *s, const struct opts *o, pf_receiver *r,
-                    struct fr_writer *w) {
-  size_t i;
-  int32_t best = INT32_MAX;
-
-  for (i = 0; i < HOLD_MAX; i++) {
-    int32_t d = (int32_t)(s->hold[i].f.frame_index - s->next_idx);
-    if (s->hold[i].used && d < best)
-      best = d;
-  }
-  if (best == INT32_MAX)
-    return 0;
-  s->next_idx += (uint32_t)best;
-  return flush_held(s, o, r, w);
-}
-
-/*
- * Writes |f| if it is the next data frame, else holds it (borrowed) until
- * the frames before it arrive, are reported lost, or HOLD_NS pass.  A
- * frame older than the next one expected was given up already: dropped.
- */
-static int deliver(struct state *s, const struct opts *o, pf_receiver *r,
-                   struct fr_writer *w, const pf_frame *f, uint64_t now) {
-  int32_t d = (int32_t)(f->frame_index - s->next_idx);
-  size_t i;
-
-  if (d < 0) {
-    s->late++;
-    (void)pf_receiver_frame_done(r, f);
-    return 0;
-  }
-  if (d == 0) {
-    s->next_idx++;
-    if (write_frame(s, o, r, w, f) != 0)
-      return -1;
-    return flush_held(s, o, r, w);
-  }
-  if (s->nheld == HOLD_MAX && skip_gap(s, o, r, w) != 0)
-    return -1;
-  if ((int32_t)(f->frame_index - s->next_idx) == 0)
-    return deliver(s, o, r, w, f, now);
-  for (i = 0; i < HOLD_MAX; i++)
-    if (!s->hold[i].used) {
-      s->hold[i].used = 1;
-      s->hold[i].f = *f;
-      s->hold[i].since = now;
-      s->nheld++;
+  if (o->so.framing.mode == FR_IVF) {
+    if (!s->have_ivf_header) {
+      s->skipped++; /* no file header yet: cannot be written */
       return 0;
     }
-  return write_frame(s, o, r, w, f); /* not reached: a slot was freed */
-}
-
-/* Skips gaps that held frames have waited on for longer than HOLD_NS. */
-static int expire_held(struct state *s, const struct opts *o, pf_receiver *r,
-                       struct fr_writer *w, uint64_t now) {
-  size_t i;
-
-  for (i = 0; i < HOLD_MAX; i++)
-    if (s->hold[i].used && now >= s->hold[i].since + HOLD_NS)
-      return skip_gap(s, o, r, w);
+    pts = fr_ivf_ns_to_pts(f->pts_ns, get_le32(s->ivf_header + 20),
+                           get_le32(s->ivf_header + 16));
+  }
+  rv = ro_push(s->out, f->data, f->len, pts);
+  if (rv == 0) {
+    s->queued++;
+  } else if (rv == 1) {
+    s->overrun++;
+  } else {
+    struct ro_stats os;
+    ro_get_stats(s->out, &os);
+    cli_error("cannot write output: %s", strerror(os.err));
+    return -1;
+  }
   return 0;
 }
 
-/* Writes every finished frame in index order; returns 0, or -1 (error
- * printed). */
-static int drain_frames(struct state *s, const struct opts *o,
-                        pf_receiver *r, struct fr_writer *w, uint64_t now) {
+/* Queues every frame the receiver hands out (in index order); returns
+ * 0, or -1 (error printed). */
+static int drain_frames(struct recv_state *s, const struct opts *o,
+                        pf_receiver *r, uint64_t now) {
   pf_frame f;
   pf_frame_loss l;
   int rv = 0;
@@ -464,81 +264,63 @@ static int drain_frames(struct state *s, const struct opts *o,
     if (pf_receiver_next_frame(r, &f) != 0)
       break;
     if (f.flags & PF_USER_FLAG_PROBE) {
-      struct fr_ctl c;
-      if ((f.flags & FR_USER_FLAG_CTL) &&
-          fr_ctl_decode(&c, f.data, f.len) == 0 &&
-          handle_ctl(s, o, w, &c, now) != 0) {
+      pf_stream_desc c;
+      if ((f.flags & PF_USER_FLAG_STREAM_DESC) &&
+          pf_stream_desc_decode(&c, f.data, f.len) == 0 &&
+          handle_desc(s, o, r, &c, now) != 0) {
         /* A mismatch: frames that completed in the same batch must not
          * be written either (they were cut for other parameters). */
         s->failed = 1;
         rv = -1;
       }
-      (void)pf_receiver_frame_done(r, &f);
-    } else if (deliver(s, o, r, w, &f, now) != 0) {
+    } else if (!s->failed && queue_frame(s, o, &f) != 0) {
+      s->failed = 1;
       rv = -1;
     }
+    (void)pf_receiver_frame_done(r, &f);
   }
   for (;;) {
     memset(&l, 0, sizeof(l));
     l.struct_size = sizeof(l);
     if (pf_receiver_next_loss(r, &l) != 0)
       break;
-    if (l.flags & PF_USER_FLAG_PROBE)
-      continue;
-    s->lost_reported++;
-    if (l.frame_index == s->next_idx) {
-      s->next_idx++;
-      if (flush_held(s, o, r, w) != 0)
-        rv = -1;
-    }
+    if (!(l.flags & PF_USER_FLAG_PROBE))
+      s->lost_reported++;
   }
-  if (expire_held(s, o, r, w, now) != 0)
-    rv = -1;
   return rv || s->failed ? -1 : 0;
 }
 
-/* Writes everything still held, skipping the gaps. */
-static int flush_all(struct state *s, const struct opts *o, pf_receiver *r,
-                     struct fr_writer *w) {
-  int rv = 0;
+static uint64_t held_frames(const pf_receiver *r) {
+  pf_receiver_stats rs;
 
-  while (s->nheld > 0)
-    if (skip_gap(s, o, r, w) != 0)
-      rv = -1;
-  return rv;
+  recv_rstats(r, &rs);
+  return rs.order_held_frames;
 }
 
-static int run(const struct opts *o) {
-  struct cli_key key;
-  struct state s;
-  struct fr_writer w;
-  pf_receiver_config rc;
-  pf_udp_config uc;
-  pf_receiver *r = NULL;
-  pf_udp *u = NULL;
-  pf_udp_datagram dg[RECV_BATCH];
-  pf_receiver_stats rs;
-  uint64_t next_stats;
-  int fd = STDOUT_FILENO, rv, ret = CLI_EXIT_FAIL, i, n;
+/* All frames END announced are accounted for (queued, dropped by
+ * overrun, or unwritable). */
+static int all_done(const struct recv_state *s) {
+  return s->got_end && s->queued + s->overrun + s->skipped >= s->end.frames;
+}
 
-  memset(&s, 0, sizeof(s));
-  rv = cli_stream_load_key(&o->so, &key, "accept unsealed datagrams", usage,
-                           1);
-  if (rv != CLI_EXIT_OK)
-    return rv;
+static int open_output(const struct opts *o, int *fd) {
+  *fd = STDOUT_FILENO;
   if (o->output && strcmp(o->output, "-") != 0) {
-    fd = open(o->output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-    if (fd < 0) {
+    *fd = open(o->output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+    if (*fd < 0) {
       cli_error("cannot open '%s': %s", o->output, strerror(errno));
-      goto out;
+      return -1;
     }
   } else if (cli_refuse_tty(STDOUT_FILENO, "received frames") != 0) {
-    goto out;
+    return -1;
   }
-  if (cli_meter_open(&s.m, &o->so) != 0)
-    goto out;
-  cli_pipe_grow(fd, PIPE_BYTES);
-  fr_writer_init(&w, &o->so.framing, fd);
+  return 0;
+}
+
+static int open_receiver(const struct opts *o, struct cli_key *key,
+                         pf_receiver **r) {
+  pf_receiver_config rc;
+  int rv;
 
   pf_receiver_config_default(&rc);
   rc.fec_scheme = cli_stream_fec_scheme(&o->so);
@@ -547,69 +329,79 @@ static int run(const struct opts *o) {
   rc.max_fec_percent = o->so.fec_percent;
   rc.max_frame_bytes = cli_stream_max_frame_bytes(&o->so);
   rc.peer_direction = PF_DIR_HOST;
-  if (!o->so.no_encrypt)
-    cli_stream_key_copy(&key, &rc.aead, rc.key, &rc.key_len, rc.salt);
-  rv = pf_receiver_new(&r, &rc, NULL);
+  /* Frames in index order; pf-send's data frames follow its START
+   * copies. */
+  rc.order_hold_frames = HOLD_MAX;
+  rc.order_hold_ns = HOLD_NS;
+  rc.order_first_index = PF_STREAM_DESC_START_COPIES;
+  if (!o->so.no_encrypt) {
+    cli_stream_key_copy(key, &rc.aead, rc.key, &rc.key_len, rc.salt);
+    rc.run_lock = 1;
+  }
+  rv = pf_receiver_new(r, &rc, NULL);
   cli_wipe(&rc, sizeof(rc));
-  cli_wipe(&key, sizeof(key));
+  cli_wipe(key, sizeof(*key));
   if (rv != 0) {
     cli_error("cannot set up the receiver (shard size %u, %u data shards "
               "per block, fec %s): %s",
               o->so.shard, o->so.k, cli_stream_fec_name(o->so.fec),
               pf_strerror(rv));
-    ret = rv == PF_ERR_INVALID_ARGUMENT ? CLI_EXIT_USAGE : CLI_EXIT_FAIL;
-    goto out;
+    return rv == PF_ERR_INVALID_ARGUMENT ? CLI_EXIT_USAGE : CLI_EXIT_FAIL;
   }
+  return CLI_EXIT_OK;
+}
 
-  rv = cli_stream_udp_open(&u, &uc, &o->so, PF_PKT_MAX_DATAGRAM, o->local,
-                           o->peer,
-                           "warning: no UDP GRO in this kernel; receiving "
-                           "datagram by datagram");
-  if (rv != 0) {
-    if (rv == PF_ERR_INVALID_ARGUMENT) {
-      cli_error("invalid address '%s'%s%s%s: expected [ADDR:]PORT, "
-                "[V6ADDR]:PORT, HOST:PORT",
-                o->local, o->peer ? " or peer '" : "", o->peer ? o->peer : "",
-                o->peer ? "'" : "");
-      ret = CLI_EXIT_USAGE;
-    } else if (cli_uring_hint(o->so.backend, rv)) {
-      cli_error("cannot use io_uring: %s; try --io=mmsg", pf_strerror(rv));
-    } else {
-      cli_error("cannot bind %s: %s", o->local, pf_strerror(rv));
-    }
-    goto out;
+static int open_socket(const struct opts *o, pf_udp **u) {
+  pf_udp_config uc;
+  int rv = cli_stream_udp_open(u, &uc, &o->so, PF_PKT_MAX_DATAGRAM, o->local,
+                               o->peer,
+                               "warning: no UDP GRO in this kernel; "
+                               "receiving datagram by datagram");
+  if (rv == 0)
+    return CLI_EXIT_OK;
+  if (rv == PF_ERR_INVALID_ARGUMENT) {
+    cli_error("invalid address '%s'%s%s%s: expected [ADDR:]PORT, "
+              "[V6ADDR]:PORT, HOST:PORT",
+              o->local, o->peer ? " or peer '" : "", o->peer ? o->peer : "",
+              o->peer ? "'" : "");
+    return CLI_EXIT_USAGE;
   }
-  s.connected = o->peer != NULL;
-  if (!o->so.quiet) {
-    fprintf(stderr, "%s: listening on port %u\n", cli_prog,
-            (unsigned)pf_udp_local_port(u));
-    fflush(stderr);
-  }
+  if (cli_uring_hint(o->so.backend, rv))
+    cli_error("cannot use io_uring: %s; try --io=mmsg", pf_strerror(rv));
+  else
+    cli_error("cannot bind %s: %s", o->local, pf_strerror(rv));
+  return CLI_EXIT_FAIL;
+}
 
-  cli_catch_stop_signals();
+/* Receives until the stream is complete, the grace period after END
+ * ends, the idle timeout or a stop signal.  Returns 0 or -1 (error
+ * printed). */
+static int receive_loop(struct recv_state *s, const struct opts *o,
+                        pf_receiver *r, pf_udp *u) {
+  pf_udp_datagram dg[RECV_BATCH];
+  pf_receiver_stats rs;
+  uint64_t next_stats = s->m.t0 + o->so.stats_interval_ns;
+  int i, n, rv;
 
-  s.next_idx = FIRST_DATA_INDEX;
-  s.m.t0 = s.last_rx = s.m.last_ns = pf_clock_now_ns();
-  next_stats = s.m.t0 + o->so.stats_interval_ns;
   for (;;) {
-    uint64_t now = pf_clock_now_ns(), deadline = next_stats;
+    uint64_t now = pf_clock_now_ns(), deadline = next_stats, held;
     int timeout_ms;
 
-    if (s.got_end && s.frames + s.skipped >= s.end.frames)
+    if (all_done(s))
       break;
-    if (s.got_end && now >= s.end_at + GRACE_NS)
+    if (s->got_end && now >= s->end_at + GRACE_NS)
       break;
-    if (o->idle_ns && now >= s.last_rx + o->idle_ns)
+    if (o->idle_ns && now >= s->last_rx + o->idle_ns)
       break;
     if (cli_stop_requested)
       break;
-    if (s.got_end && s.end_at + GRACE_NS < deadline)
-      deadline = s.end_at + GRACE_NS;
-    if (o->idle_ns && s.last_rx + o->idle_ns < deadline)
-      deadline = s.last_rx + o->idle_ns;
-    for (i = 0; i < HOLD_MAX; i++)
-      if (s.hold[i].used && s.hold[i].since + HOLD_NS < deadline)
-        deadline = s.hold[i].since + HOLD_NS;
+    if (s->got_end && s->end_at + GRACE_NS < deadline)
+      deadline = s->end_at + GRACE_NS;
+    if (o->idle_ns && s->last_rx + o->idle_ns < deadline)
+      deadline = s->last_rx + o->idle_ns;
+    held = pf_receiver_next_deadline(r);
+    if (held < deadline)
+      deadline = held;
     timeout_ms = deadline > now ? (int)((deadline - now) / 1000000u) + 1 : 0;
     if (timeout_ms > 1000)
       timeout_ms = 1000;
@@ -619,68 +411,147 @@ static int run(const struct opts *o) {
       if (n == -EINTR || n == -ECONNREFUSED || n == -EAGAIN)
         continue;
       cli_error("cannot receive: %s", pf_strerror(n));
-      goto out;
+      return -1;
     }
     for (i = 0; i < n; i++) {
       rv = pf_receiver_read_datagram(r, dg[i].data, dg[i].len, now);
-      s.raw_datagrams++;
+      s->raw_datagrams++;
       if (rv != 0)
         continue;
-      s.accepted++;
-      if (!s.connected) {
+      s->accepted++;
+      if (!s->connected) {
         int c = pf_udp_connect_addr(u, &dg[i].from);
-        s.connected = 1;
+        s->connected = 1;
         if (c != 0)
           cli_error("warning: cannot lock onto the sender: %s",
                     pf_strerror(c));
       }
     }
     if (n > 0)
-      s.last_rx = now;
-    /* Also runs on a timeout: held frames may have waited long enough. */
-    if (drain_frames(&s, o, r, &w, now) != 0)
-      goto out;
-    if (s.got_end && s.frames + s.skipped + s.nheld >= s.end.frames &&
-        flush_all(&s, o, r, &w) != 0)
-      goto out;
-    if (!s.diagnosed && s.accepted == 0 && s.raw_datagrams >= DIAG_AFTER) {
-      get_rstats(r, &rs);
-      s.diagnosed = diagnose(&rs);
+      s->last_rx = now;
+    /* Also on a timeout: held frames may have waited long enough. */
+    pf_receiver_tick(r, now);
+    if (s->got_end &&
+        s->queued + s->overrun + s->skipped + held_frames(r) >= s->end.frames)
+      pf_receiver_release_held(r);
+    if (drain_frames(s, o, r, now) != 0)
+      return -1;
+    if (!s->diagnosed && s->accepted == 0 && s->raw_datagrams >= DIAG_AFTER) {
+      recv_rstats(r, &rs);
+      s->diagnosed = recv_diagnose(&rs);
     }
     if (now >= next_stats) {
-      if (s.m.json || s.m.tty)
-        stats_emit(&s, r, u, 0);
+      if (s->m.json || s->m.tty)
+        recv_stats_emit(s, r, u, 0);
       next_stats = now + o->so.stats_interval_ns;
     }
   }
-  if (flush_all(&s, o, r, &w) != 0)
+  /* Whatever is still held goes out, the gaps skipped. */
+  pf_receiver_release_held(r);
+  return drain_frames(s, o, r, pf_clock_now_ns());
+}
+
+/* The exit status once everything is written. */
+static int verdict(struct recv_state *s, const pf_receiver *r) {
+  pf_receiver_stats rs;
+  struct ro_stats os;
+
+  recv_rstats(r, &rs);
+  recv_out_stats(s, &os);
+  if (s->accepted == 0) {
+    if (!s->diagnosed && !recv_diagnose(&rs))
+      cli_error("no datagrams received%s",
+                cli_stop_requested ? "" : " before the idle timeout");
+    return CLI_EXIT_FAIL;
+  }
+  if (os.overrun_frames > 0)
+    cli_error("%" PRIu64 " frames (%" PRIu64 " bytes) dropped by output "
+              "overrun: the consumer of the output did not keep up and the "
+              "%" PRIu64 "-byte output queue was full; use a larger "
+              "--buffer, a faster consumer, or a lower pf-send --rate",
+              os.overrun_frames, os.overrun_bytes, os.buffer_bytes);
+  if (!s->got_end) {
+    cli_error("the end of the stream was not seen (%s); %" PRIu64
+              " frames written, %" PRIu64 " known lost",
+              cli_stop_requested ? "interrupted" : "idle timeout", os.frames,
+              s->lost_reported + s->skipped);
+    return EXIT_LOST;
+  }
+  if (os.frames + os.overrun_frames < s->end.frames)
+    cli_error("%" PRIu64 " of %" PRIu64 " frames lost beyond FEC repair",
+              s->end.frames - os.frames - os.overrun_frames, s->end.frames);
+  return os.frames < s->end.frames ? EXIT_LOST : CLI_EXIT_OK;
+}
+
+static int run(const struct opts *o) {
+  struct cli_key key;
+  struct recv_state s;
+  struct fr_writer w;
+  pf_receiver *r = NULL;
+  pf_udp *u = NULL;
+  uint64_t buffer = o->buffer;
+  int fd = -1, rv, ret = CLI_EXIT_FAIL;
+
+  memset(&s, 0, sizeof(s));
+  rv = cli_stream_load_key(&o->so, &key, "accept unsealed datagrams", usage,
+                           1);
+  if (rv != CLI_EXIT_OK)
+    return rv;
+  /* The queue must hold the largest frame. */
+  if (buffer < cli_stream_max_frame_bytes(&o->so) + RO_RECORD_OVERHEAD + 8) {
+    if (o->buffer_given) {
+      cli_error("--buffer %" PRIu64 " cannot hold one frame of "
+                "--max-frame-size %" PRIu64,
+                buffer, cli_stream_max_frame_bytes(&o->so));
+      cli_wipe(&key, sizeof(key));
+      return usage_error();
+    }
+    buffer = cli_stream_max_frame_bytes(&o->so) + RO_RECORD_OVERHEAD + 8;
+  }
+  if (open_output(o, &fd) != 0 || cli_meter_open(&s.m, &o->so) != 0)
     goto out;
+  cli_pipe_grow(fd, PIPE_BYTES);
+  fr_writer_init(&w, &o->so.framing, fd);
+  ret = open_receiver(o, &key, &r);
+  if (ret != CLI_EXIT_OK)
+    goto out;
+  ret = open_socket(o, &u);
+  if (ret != CLI_EXIT_OK)
+    goto out;
+  ret = CLI_EXIT_FAIL;
+  if (ro_open(&s.out, &w, buffer) != 0)
+    goto out;
+  s.connected = o->peer != NULL;
+  if (!o->so.quiet) {
+    fprintf(stderr, "%s: listening on port %u\n", cli_prog,
+            (unsigned)pf_udp_local_port(u));
+    fflush(stderr);
+  }
+  cli_catch_stop_signals();
+  s.m.t0 = s.last_rx = s.m.last_ns = pf_clock_now_ns();
+  rv = receive_loop(&s, o, r, u);
+  /* Let the writer finish what is queued (nothing more after an
+   * error). */
+  ro_close(s.out, rv == 0, &s.out_final);
+  s.out_closed = 1;
+  if (rv != 0)
+    goto out;
+  if (s.out_final.failed) {
+    cli_error("cannot write output: %s", strerror(s.out_final.err));
+    goto out;
+  }
   if (fr_writer_finish(&w) != 0) {
     cli_error("cannot write output: %s", strerror(errno));
     goto out;
   }
-  get_rstats(r, &rs);
-  if (s.accepted == 0) {
-    if (!s.diagnosed && !diagnose(&rs))
-      cli_error("no datagrams received%s",
-                cli_stop_requested ? "" : " before the idle timeout");
-    ret = CLI_EXIT_FAIL;
-  } else if (!s.got_end) {
-    cli_error("the end of the stream was not seen (%s); %" PRIu64
-              " frames written, %" PRIu64 " known lost",
-              cli_stop_requested ? "interrupted" : "idle timeout", s.frames,
-              s.lost_reported + s.skipped);
-    ret = EXIT_LOST;
-  } else if (s.frames < s.end.frames) {
-    cli_error("%" PRIu64 " of %" PRIu64 " frames lost beyond FEC repair",
-              s.end.frames - s.frames, s.end.frames);
-    ret = EXIT_LOST;
-  } else {
-    ret = CLI_EXIT_OK;
-  }
+  ret = verdict(&s, r);
 out:
+  if (!s.out_closed && s.out) {
+    ro_close(s.out, 0, &s.out_final);
+    s.out_closed = 1;
+  }
   if (r && u)
-    stats_emit(&s, r, u, 1);
+    recv_stats_emit(&s, r, u, 1);
   cli_meter_close(&s.m);
   pf_udp_close(u);
   pf_receiver_del(r);
@@ -700,6 +571,7 @@ int main(int argc, char **argv) {
   memset(&o, 0, sizeof(o));
   cli_stream_opts_default(&o.so, PF_FEC_PERCENT_MAX);
   o.idle_ns = 10000000000ull;
+  o.buffer = RO_DEFAULT_BUFFER;
   rv = parse_args(argc, argv, &o, &done);
   if (rv != CLI_EXIT_OK || done)
     return rv;

@@ -35,8 +35,6 @@
  * ~0.1 ms less latency for a 200 kB frame than one run of 1024, at the
  * same throughput. */
 #define SEND_RUN_MAX 44u
-#define START_COPIES 2
-#define END_COPIES 3
 #define END_GAP_NS 2000000u           /* 2 ms between END copies */
 #define WRITABLE_WAIT_MS 10000        /* give up after 10 s without room */
 /* Paced chunks (and frames held back by --rate) leave up to this early:
@@ -302,16 +300,20 @@ static int submit(pf_sender *s, const uint8_t *data, size_t len,
 }
 
 static int send_ctl(pf_sender *s, pf_udp *u, struct stats *st,
-                    const struct fr_ctl *c, int copies, size_t max_count) {
-  uint8_t rec[FR_CTL_BYTES];
-  int i;
+                    const pf_stream_desc *c, unsigned copies,
+                    size_t max_count) {
+  uint8_t rec[PF_STREAM_DESC_BYTES];
+  unsigned i;
 
-  fr_ctl_encode(rec, c);
+  if (pf_stream_desc_encode(rec, sizeof(rec), c) < 0) {
+    cli_error("internal error: cannot encode the stream descriptor");
+    return -1;
+  }
   for (i = 0; i < copies; i++) {
     if (i > 0)
       pf_udp_sleep_until(pf_clock_now_ns() + END_GAP_NS);
     if (submit(s, rec, sizeof(rec), pf_clock_now_ns(),
-               PF_USER_FLAG_PROBE | FR_USER_FLAG_CTL) != 0 ||
+               PF_USER_FLAG_PROBE | PF_USER_FLAG_STREAM_DESC) != 0 ||
         drain(s, u, st, max_count) != 0)
       return -1;
   }
@@ -321,7 +323,8 @@ static int send_ctl(pf_sender *s, pf_udp *u, struct stats *st,
 static int run(struct opts *o) {
   struct cli_key key;
   struct fr_reader rd;
-  struct fr_ctl ctl;
+  pf_stream_desc ctl;
+  pf_sender_stats ss0;
   struct stats st;
   pf_sender_config sc;
   pf_udp_config uc;
@@ -352,7 +355,7 @@ static int run(struct opts *o) {
 
   pf_sender_config_default(&sc);
   sc.fec_scheme = cli_stream_fec_scheme(&o->so);
-  sc.fec_percent = o->so.fec == FR_CTL_FEC_NONE ? 0 : o->so.fec_percent;
+  sc.fec_percent = o->so.fec == PF_STREAM_DESC_FEC_NONE ? 0 : o->so.fec_percent;
   sc.max_data_per_block = o->so.k;
   sc.shard_payload = o->so.shard;
   sc.max_frame_bytes = cli_stream_max_frame_bytes(&o->so);
@@ -391,7 +394,7 @@ static int run(struct opts *o) {
   cli_catch_stop_signals();
 
   memset(&ctl, 0, sizeof(ctl));
-  ctl.type = FR_CTL_START;
+  ctl.type = PF_STREAM_DESC_START;
   ctl.fec = o->so.fec;
   ctl.framing = (uint32_t)o->so.framing.mode;
   ctl.framing_arg = cli_stream_framing_arg(&o->so);
@@ -402,11 +405,16 @@ static int run(struct opts *o) {
       (ssize_t)sizeof(ctl.stream_id))
     ctl.stream_id = pf_clock_now_ns();
   if (o->so.framing.mode == FR_IVF)
-    memcpy(ctl.ivf_header, rd.ivf_header, FR_IVF_FILE_HEADER);
+    memcpy(ctl.app, rd.ivf_header, FR_IVF_FILE_HEADER);
+  /* The run's first seq: pf-recv locks onto the run it announces. */
+  memset(&ss0, 0, sizeof(ss0));
+  ss0.struct_size = sizeof(ss0);
+  if (!o->so.no_encrypt && pf_sender_get_stats(s, &ss0) == 0)
+    ctl.first_seq = ss0.next_seq;
 
   st.m.t0 = st.m.last_ns = pf_clock_now_ns();
   next_stats = st.m.t0 + o->so.stats_interval_ns;
-  if (send_ctl(s, u, &st, &ctl, START_COPIES, max_count) != 0)
+  if (send_ctl(s, u, &st, &ctl, PF_STREAM_DESC_START_COPIES, max_count) != 0)
     goto out;
   while (!cli_stop_requested) {
     uint64_t ipts = 0, now;
@@ -453,10 +461,10 @@ static int run(struct opts *o) {
       next_stats = now + o->so.stats_interval_ns;
     }
   }
-  ctl.type = FR_CTL_END;
+  ctl.type = PF_STREAM_DESC_END;
   ctl.frames = st.frames;
   ctl.bytes = st.bytes_in;
-  if (send_ctl(s, u, &st, &ctl, END_COPIES, max_count) != 0)
+  if (send_ctl(s, u, &st, &ctl, PF_STREAM_DESC_END_COPIES, max_count) != 0)
     goto out;
   ret = cli_stop_requested ? CLI_EXIT_FAIL : CLI_EXIT_OK;
   if (cli_stop_requested)

@@ -31,7 +31,7 @@ static int parse_fec(const char *s, uint32_t *fec) {
   else if (strcmp(s, "gf16") == 0)
     *fec = PF_FEC_GF16;
   else if (strcmp(s, "none") == 0)
-    *fec = FR_CTL_FEC_NONE;
+    *fec = PF_STREAM_DESC_FEC_NONE;
   else {
     cli_error("invalid fec '%s': expected gf8, gf16 or none", s);
     return -1;
@@ -231,7 +231,8 @@ uint32_t cli_stream_framing_arg(const struct cli_stream_opts *o) {
 }
 
 uint64_t cli_stream_max_frame_bytes(const struct cli_stream_opts *o) {
-  return o->max_frame < FR_CTL_BYTES ? FR_CTL_BYTES : o->max_frame;
+  return o->max_frame < PF_STREAM_DESC_BYTES ? PF_STREAM_DESC_BYTES
+                                              : o->max_frame;
 }
 
 int cli_stream_udp_open(pf_udp **u, pf_udp_config *uc,

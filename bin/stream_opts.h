@@ -8,8 +8,7 @@
  * Each tool keeps its own `struct option` table (the man-page test reads
  * the long options from bin/pf-<tool>.c) and its own options; it reads
  * its arguments with cli_stream_getopt(), which parses the shared ones
- * and hands back the rest.  Include this header instead of framing.h:
- * that one must not be included twice (its guard ends before fr_ctl).
+ * and hands back the rest.  It includes framing.h.
  * Not part of the library: no API or ABI promise.
  */
 #ifndef PF_STREAM_OPTS_H

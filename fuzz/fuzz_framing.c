@@ -1,7 +1,7 @@
 /*
  * fuzz_framing.c -- libFuzzer target for the tools' input framing
  * (bin/framing.c: length, fixed:N, raw, Annex B H.264/H.265, IVF) and
- * for the stream descriptor record (fr_ctl_decode), which arrives from
+ * for the stream descriptor record (pf_stream_desc_decode), which arrives from
  * the network.
  *
  * Input: byte 0 picks the mode, byte 1 the largest frame (small, so the
@@ -11,7 +11,7 @@
  *   - when the reader ends cleanly, the writer's output of the frames
  *     read is the input again, byte for byte (IVF: but the frame count,
  *     which the writer patches in);
- *   - a descriptor that decodes re-encodes to the same 80 bytes, and
+ *   - a descriptor that decodes re-encodes to the same 88 bytes, and
  *     its decoder never reads past the length given.
  */
 #define _GNU_SOURCE /* memfd_create */
@@ -22,6 +22,8 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
+
+#include <punktfunk/punktfunk.h>
 
 #include "cli.h"
 #include "framing.h"
@@ -55,8 +57,8 @@ static void reset(int fd) {
 }
 
 static void check_ctl(const uint8_t *data, size_t size) {
-  struct fr_ctl c;
-  uint8_t re[FR_CTL_BYTES];
+  pf_stream_desc c;
+  uint8_t re[PF_STREAM_DESC_BYTES];
   uint8_t *copy;
 
   /* An exact-size heap copy: ASan catches a read past |size|. */
@@ -64,12 +66,14 @@ static void check_ctl(const uint8_t *data, size_t size) {
   if (!copy)
     abort();
   memcpy(copy, data, size);
-  if (fr_ctl_decode(&c, copy, size) == 0) {
-    if (size < FR_CTL_BYTES)
+  if (pf_stream_desc_decode(&c, copy, size) == 0) {
+    if (size < PF_STREAM_DESC_BYTES)
       abort();
-    fr_ctl_encode(re, &c);
-    /* All 80 bytes are fields or the IVF header: they come back. */
-    if (memcmp(re, copy, FR_CTL_BYTES) != 0)
+    if (pf_stream_desc_encode(re, sizeof(re), &c) !=
+        (int)PF_STREAM_DESC_BYTES)
+      abort();
+    /* All 88 bytes are fields or the application bytes: they come back. */
+    if (memcmp(re, copy, PF_STREAM_DESC_BYTES) != 0)
       abort();
   }
   free(copy);

@@ -35,6 +35,7 @@ enum pf_drop_reason {
   PF_DROP_BUDGET,    /* in-flight frame count or byte budget exhausted */
   PF_DROP_FEC,       /* FEC could not rebuild the block */
   PF_DROP_NOMEM,     /* the allocator failed */
+  PF_DROP_OTHER_RUN, /* sealed: another run than the locked one */
   PF_DROP_NREASONS
 };
 

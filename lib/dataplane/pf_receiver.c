@@ -27,6 +27,20 @@
 /* Frames whose AU start is remembered, finished AU ranges kept. */
 #define AU_STARTS 16u
 #define DONE_RANGES 8u
+/* In-order delivery: largest hold, default wait, loss reports kept. */
+#define ORDER_HOLD_MAX 1024u
+#define ORDER_HOLD_NS 200000000u
+#define ORDER_LOSSES 64u
+/* A locked run: seqs more than this ahead of the newest are another
+ * run's (a sender's first seq is random in 2^63). */
+#define RUN_MAX_JUMP ((uint64_t)1 << 32)
+
+/* In-order delivery: a held frame, or (lost) an index given up. */
+struct held {
+  pf_frame f;
+  uint64_t since;
+  int used, lost;
+};
 
 struct au_start {
   uint64_t s0; /* seq of the AU's first datagram */
@@ -51,6 +65,21 @@ struct pf_receiver {
   struct seq_range done[DONE_RANGES];
   unsigned done_next;
   int no_skip; /* a sender broke the consecutive-seq rule: stop skipping */
+  /* run lock (sealed mode) */
+  int locked;
+  uint64_t run_first;
+  /* in-order delivery (cfg.order_hold_frames > 0) */
+  struct held *hold; /* order_hold_frames entries */
+  size_t nheld;      /* entries used (frames and lost markers) */
+  size_t nframes;    /* of which frames */
+  uint32_t next_idx; /* the next video frame to hand out */
+  uint64_t now;      /* newest caller time seen */
+  int release_all;
+  pf_frame pending; /* pulled while the hold was full */
+  int has_pending;
+  pf_frame_loss losses[ORDER_LOSSES];
+  size_t loss_head, loss_len;
+  uint64_t order_skipped, order_late, losses_overflowed;
   uint8_t pt[PF_WIRE_MAX_DATAGRAM]; /* opened plaintext */
 };
 
@@ -73,6 +102,10 @@ void pf_receiver_config_default(pf_receiver_config *cfg) {
   cfg->peer_direction = PF_DIR_HOST;
   cfg->release_on_next = 0;
   cfg->fec_impl = PF_FEC_IMPL_AUTO;
+  cfg->order_hold_frames = 0;
+  cfg->order_first_index = 0;
+  cfg->order_hold_ns = ORDER_HOLD_NS;
+  cfg->run_lock = 0;
 }
 
 static int all_zero(const uint8_t *p, size_t n) {
@@ -112,7 +145,12 @@ int pf_receiver_new(pf_receiver **pr, const pf_receiver_config *cfg,
   lim.release_on_next = c.release_on_next != 0;
   lim.fec_impl = c.fec_impl;
   if (rv == 0 && (c.release_on_next > 1 || c.peer_direction > PF_DIR_CLIENT ||
-                  c.fec_impl > PF_FEC_IMPL_AVX512))
+                  c.fec_impl > PF_FEC_IMPL_AVX512 || c.run_lock > 1 ||
+                  c.order_hold_frames > ORDER_HOLD_MAX))
+    rv = PF_ERR_INVALID_ARGUMENT;
+  if (rv == 0 && c.order_hold_frames > 0 &&
+      (c.order_hold_frames >= c.max_inflight_frames || c.release_on_next ||
+       c.order_hold_ns == 0))
     rv = PF_ERR_INVALID_ARGUMENT;
   if (rv == 0 && c.aead != PF_AEAD_NONE) {
     size_t want = c.aead == PF_AEAD_AES128GCM ? PF_AEAD_AES128GCM_KEYBYTES
@@ -136,7 +174,13 @@ int pf_receiver_new(pf_receiver **pr, const pf_receiver_config *cfg,
   r->cfg = c;
   wipe(c.key, sizeof(c.key));
   pf_replay_init(&r->replay);
+  r->next_idx = r->cfg.order_first_index;
   rv = pf_reasm_new(&r->reasm, &lim, mem);
+  if (rv == 0 && r->cfg.order_hold_frames > 0) {
+    r->hold = pf_mem_calloc(mem, r->cfg.order_hold_frames, sizeof(*r->hold));
+    if (!r->hold)
+      rv = PF_ERR_NOMEM;
+  }
   if (rv == 0 && r->cfg.aead != PF_AEAD_NONE)
     rv = pf_aead_new(&r->aead, r->cfg.aead, r->cfg.key, r->cfg.key_len,
                      r->cfg.salt, r->cfg.peer_direction, mem);
@@ -155,6 +199,7 @@ void pf_receiver_del(pf_receiver *r) {
     return;
   pf_reasm_del(r->reasm);
   pf_aead_del(r->aead);
+  pf_mem_free(r->mem, r->hold);
   wipe(r->pt, sizeof(r->pt));
   pf_mem_free(r->mem, r);
 }
@@ -217,6 +262,8 @@ int pf_receiver_read_datagram(pf_receiver *r, const uint8_t *dg, size_t len,
   if (!r || (!dg && len > 0))
     return PF_ERR_INVALID_ARGUMENT;
   r->last_drop = PF_DROP_NONE;
+  if (now_ns > r->now)
+    r->now = now_ns;
   if (len > PF_WIRE_MAX_DATAGRAM)
     return drop(r, PF_DROP_TOO_LONG);
   if (r->aead) {
@@ -229,6 +276,18 @@ int pf_receiver_read_datagram(pf_receiver *r, const uint8_t *dg, size_t len,
     n = pf_aead_open(r->aead, r->pt, sizeof(r->pt), &seq, dg, len);
     if (n < 0)
       return drop(r, PF_DROP_AUTH);
+    if (r->locked) {
+      uint64_t hi = r->replay.seen && r->replay.highest > r->run_first
+                        ? r->replay.highest
+                        : r->run_first;
+      if (seq < r->run_first || (seq > hi && seq - hi > RUN_MAX_JUMP))
+        return drop(r, PF_DROP_OTHER_RUN);
+    } else if (r->cfg.run_lock && r->replay.seen && seq < r->replay.highest &&
+               r->replay.highest - seq >= PF_REPLAY_WINDOW) {
+      /* Not locked yet: this may be the real run after a datagram of
+       * another one moved the window; follow it. */
+      pf_replay_init(&r->replay);
+    }
     if (!pf_replay_accept(&r->replay, seq))
       return drop(r, PF_DROP_REPLAY);
     pkt = r->pt;
@@ -243,10 +302,191 @@ int pf_receiver_read_datagram(pf_receiver *r, const uint8_t *dg, size_t len,
   return rv;
 }
 
+/* ------------------------------------------------------------ order */
+
+static void copy_frame_out(pf_frame *out, const pf_frame *f) {
+  size_t n = out->struct_size < sizeof(*f) ? out->struct_size : sizeof(*f);
+  pf_frame t = *f;
+
+  t.struct_size = n;
+  memcpy(out, &t, n);
+}
+
+static struct held *held_at(pf_receiver *r, uint32_t idx) {
+  uint32_t i;
+
+  for (i = 0; i < r->cfg.order_hold_frames; i++)
+    if (r->hold[i].used && r->hold[i].f.frame_index == idx)
+      return &r->hold[i];
+  return NULL;
+}
+
+static struct held *held_free(pf_receiver *r) {
+  uint32_t i;
+
+  for (i = 0; i < r->cfg.order_hold_frames; i++)
+    if (!r->hold[i].used)
+      return &r->hold[i];
+  return NULL;
+}
+
+static void held_clear(pf_receiver *r, struct held *h) {
+  if (!h->lost)
+    r->nframes--;
+  r->nheld--;
+  memset(h, 0, sizeof(*h));
+}
+
+/* Skips the indices before the nearest held entry. */
+static void skip_gap(pf_receiver *r) {
+  uint32_t i, best = UINT32_MAX;
+  int found = 0;
+
+  for (i = 0; i < r->cfg.order_hold_frames; i++) {
+    uint32_t d = r->hold[i].f.frame_index - r->next_idx;
+    if (r->hold[i].used && (!found || d < best)) {
+      best = d;
+      found = 1;
+    }
+  }
+  if (!found)
+    return;
+  r->order_skipped += best;
+  r->next_idx += best;
+}
+
+/* Moves the reassembler's loss reports into our ring, marking the lost
+ * indices so the cursor does not wait for them. */
+static void pump_losses(pf_receiver *r) {
+  pf_frame_loss l;
+
+  for (;;) {
+    memset(&l, 0, sizeof(l));
+    l.struct_size = sizeof(l);
+    if (pf_reasm_next_loss(r->reasm, &l) != 0)
+      break;
+    if (r->loss_len == ORDER_LOSSES) {
+      r->loss_head = (r->loss_head + 1) % ORDER_LOSSES;
+      r->loss_len--;
+      r->losses_overflowed++;
+    }
+    r->losses[(r->loss_head + r->loss_len) % ORDER_LOSSES] = l;
+    r->loss_len++;
+    if (!(l.flags & PF_USER_FLAG_PROBE)) {
+      int32_t d = (int32_t)(l.frame_index - r->next_idx);
+      struct held *h;
+      if (d == 0)
+        r->next_idx++;
+      else if (d > 0 && !held_at(r, l.frame_index) && (h = held_free(r))) {
+        h->used = h->lost = 1;
+        h->f.frame_index = l.frame_index;
+        h->since = r->now;
+        r->nheld++;
+      }
+    }
+  }
+}
+
+/* The next frame in order, if one is ready: 1 with |*out|, else 0. */
+static int order_take(pf_receiver *r, pf_frame *out) {
+  for (;;) {
+    struct held *h = held_at(r, r->next_idx);
+    uint32_t i;
+    if (h) {
+      r->next_idx++;
+      if (h->lost) {
+        held_clear(r, h);
+        continue;
+      }
+      *out = h->f;
+      held_clear(r, h);
+      return 1;
+    }
+    if (r->nheld == 0)
+      return 0;
+    if (r->release_all || r->nheld >= r->cfg.order_hold_frames) {
+      skip_gap(r);
+      continue;
+    }
+    for (i = 0; i < r->cfg.order_hold_frames; i++)
+      if (r->hold[i].used && r->now - r->hold[i].since >= r->cfg.order_hold_ns)
+        break;
+    if (i == r->cfg.order_hold_frames)
+      return 0;
+    skip_gap(r);
+  }
+}
+
+static int next_frame_ordered(pf_receiver *r, pf_frame *out) {
+  pf_frame f;
+  int rv;
+
+  for (;;) {
+    pump_losses(r);
+    if (order_take(r, &f)) {
+      copy_frame_out(out, &f);
+      return 0;
+    }
+    if (r->has_pending) {
+      f = r->pending;
+      r->has_pending = 0;
+    } else {
+      memset(&f, 0, sizeof(f));
+      f.struct_size = sizeof(f);
+      rv = pf_reasm_next_frame(r->reasm, &f);
+      if (rv != 0)
+        return rv;
+    }
+    if (f.flags & PF_USER_FLAG_PROBE) {
+      copy_frame_out(out, &f);
+      return 0;
+    }
+    {
+      int32_t d = (int32_t)(f.frame_index - r->next_idx);
+      struct held *h;
+      if (d < 0) {
+        r->order_late++;
+        (void)pf_reasm_frame_done(r->reasm, &f);
+        continue;
+      }
+      if (d == 0) {
+        r->next_idx++;
+        copy_frame_out(out, &f);
+        return 0;
+      }
+      h = held_at(r, f.frame_index);
+      if (h && h->lost) { /* reported lost, finished after all */
+        h->lost = 0;
+        h->f = f;
+        h->since = r->now;
+        r->nframes++;
+        continue;
+      }
+      if (!h && !(h = held_free(r))) {
+        /* Full: order_take() gives the oldest gap up on the next turn;
+         * this frame waits for that. */
+        r->pending = f;
+        r->has_pending = 1;
+        continue;
+      }
+      h->used = 1;
+      h->lost = 0;
+      h->f = f;
+      h->since = r->now;
+      r->nheld++;
+      r->nframes++;
+    }
+  }
+}
+
 int pf_receiver_next_frame(pf_receiver *r, pf_frame *frame) {
-  if (!r)
+  if (!r || !frame)
     return PF_ERR_INVALID_ARGUMENT;
-  return pf_reasm_next_frame(r->reasm, frame);
+  if (!r->hold)
+    return pf_reasm_next_frame(r->reasm, frame);
+  if (frame->struct_size < offsetof(pf_frame, handle_) + sizeof(uint32_t))
+    return PF_ERR_ABI;
+  return next_frame_ordered(r, frame);
 }
 
 int pf_receiver_frame_done(pf_receiver *r, const pf_frame *frame) {
@@ -256,14 +496,81 @@ int pf_receiver_frame_done(pf_receiver *r, const pf_frame *frame) {
 }
 
 int pf_receiver_next_loss(pf_receiver *r, pf_frame_loss *loss) {
+  size_t n;
+  pf_frame_loss l;
+
+  if (!r || !loss)
+    return PF_ERR_INVALID_ARGUMENT;
+  if (!r->hold)
+    return pf_reasm_next_loss(r->reasm, loss);
+  if (loss->struct_size < offsetof(pf_frame_loss, flags) + sizeof(uint32_t))
+    return PF_ERR_ABI;
+  pump_losses(r);
+  if (r->loss_len == 0)
+    return PF_ERR_NOFRAME;
+  l = r->losses[r->loss_head];
+  r->loss_head = (r->loss_head + 1) % ORDER_LOSSES;
+  r->loss_len--;
+  n = loss->struct_size < sizeof(l) ? loss->struct_size : sizeof(l);
+  l.struct_size = n;
+  memcpy(loss, &l, n);
+  return 0;
+}
+
+void pf_receiver_tick(pf_receiver *r, uint64_t now_ns) {
+  if (r && now_ns > r->now)
+    r->now = now_ns;
+}
+
+uint64_t pf_receiver_next_deadline(const pf_receiver *r) {
+  uint64_t best = PF_TIME_NONE;
+  uint32_t i;
+
+  if (!r || !r->hold)
+    return PF_TIME_NONE;
+  for (i = 0; i < r->cfg.order_hold_frames; i++)
+    if (r->hold[i].used && r->hold[i].since + r->cfg.order_hold_ns < best)
+      best = r->hold[i].since + r->cfg.order_hold_ns;
+  return best;
+}
+
+void pf_receiver_release_held(pf_receiver *r) {
+  if (r && r->hold)
+    r->release_all = 1;
+}
+
+int pf_receiver_lock_run(pf_receiver *r, uint64_t first_seq) {
   if (!r)
     return PF_ERR_INVALID_ARGUMENT;
-  return pf_reasm_next_loss(r->reasm, loss);
+  if (!r->aead)
+    return PF_ERR_UNSUPPORTED;
+  if (r->locked)
+    return r->run_first == first_seq ? 0 : PF_ERR_INVALID_ARGUMENT;
+  r->locked = 1;
+  r->run_first = first_seq;
+  /* A window another run moved (behind the run, or far ahead of where
+   * it can be) starts afresh. */
+  if (r->replay.seen && (r->replay.highest < first_seq ||
+                         r->replay.highest - first_seq > RUN_MAX_JUMP))
+    pf_replay_init(&r->replay);
+  return 0;
 }
 
 void pf_receiver_reset(pf_receiver *r) {
   if (!r)
     return;
+  if (r->hold) {
+    uint32_t i;
+    for (i = 0; i < r->cfg.order_hold_frames; i++)
+      if (r->hold[i].used && !r->hold[i].lost)
+        (void)pf_reasm_frame_done(r->reasm, &r->hold[i].f);
+    if (r->has_pending)
+      (void)pf_reasm_frame_done(r->reasm, &r->pending);
+    r->has_pending = 0;
+    memset(r->hold, 0, r->cfg.order_hold_frames * sizeof(*r->hold));
+    r->nheld = r->nframes = 0;
+    r->loss_head = r->loss_len = 0;
+  }
   pf_reasm_reset(r->reasm);
   memset(r->starts, 0, sizeof(r->starts));
   memset(r->done, 0, sizeof(r->done));
@@ -313,6 +620,11 @@ int pf_receiver_get_stats(const pf_receiver *r, pf_receiver_stats *out) {
   st.inflight_frames = pf_reasm_inflight_frames(r->reasm);
   st.inflight_bytes = pf_reasm_inflight_bytes(r->reasm);
   st.peak_inflight_bytes = pf_reasm_peak_inflight_bytes(r->reasm);
+  st.losses_overflowed += r->losses_overflowed;
+  st.order_held_frames = r->nframes;
+  st.order_skipped_frames = r->order_skipped;
+  st.order_late_frames = r->order_late;
+  st.drop_other_run = d[PF_DROP_OTHER_RUN];
   memcpy(out, &st, n);
   return 0;
 }

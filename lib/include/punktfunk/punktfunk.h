@@ -1319,6 +1319,32 @@ typedef struct pf_receiver_config {
   uint32_t release_on_next;
   /** PF_FEC_IMPL_* kernel for the coders.  Default PF_FEC_IMPL_AUTO. */
   uint32_t fec_impl;
+  /** In-order delivery.  0 (the default): pf_receiver_next_frame() hands
+   *  frames out in the order they finish.  N (1..1024, below
+   *  max_inflight_frames; not with release_on_next): video frames come
+   *  out in frame_index order.  A frame that finishes while an earlier
+   *  index is missing is held (it stays borrowed from the receiver's
+   *  buffers) until the missing frames finish or are given up
+   *  (pf_receiver_next_loss()), or N frames are held, or the oldest held
+   *  one has waited order_hold_ns; then the missing indices are skipped
+   *  (order_skipped_frames) and a frame that finishes later is given
+   *  back at once (order_late_frames).  Probe frames are never held. */
+  uint32_t order_hold_frames;
+  /** In-order delivery: the frame_index of the first video frame.
+   *  Default 0. */
+  uint32_t order_first_index;
+  /** In-order delivery: the longest a finished frame waits for earlier
+   *  ones, ns, >= 1, measured on the |now_ns| the caller passes
+   *  (pf_receiver_read_datagram(), pf_receiver_tick()).  Default 200 ms. */
+  uint64_t order_hold_ns;
+  /** Sealed mode: 1 if the caller will lock onto one run of the sender
+   *  with pf_receiver_lock_run() (e.g. when a stream descriptor announces
+   *  its first seq).  Until then a datagram too old for the replay window
+   *  restarts the window instead of being dropped, so a datagram of
+   *  another run (a recording replayed with the same key) that arrives
+   *  first cannot shut the real run out.  0 (the default): one strict
+   *  window for every datagram. */
+  uint32_t run_lock;
 } pf_receiver_config;
 
 /**
@@ -1516,6 +1542,18 @@ typedef struct pf_receiver_stats {
   /** Bytes now / at most allocated for frames and parity (<= budget). */
   uint64_t inflight_bytes;
   uint64_t peak_inflight_bytes;
+  /** In-order delivery (order_hold_frames): frames held now waiting for
+   *  an earlier index; indices given up without their frame; frames that
+   *  finished after their index was given up (given back, not handed
+   *  out). */
+  uint64_t order_held_frames;
+  uint64_t order_skipped_frames;
+  uint64_t order_late_frames;
+  /** After pf_receiver_lock_run(): authenticated datagrams of another
+   *  run (seq before the run's first, or more than 2^32 ahead of the
+   *  newest), dropped before the replay window.  Also in
+   *  packets_dropped. */
+  uint64_t drop_other_run;
 } pf_receiver_stats;
 
 /**
@@ -1541,7 +1579,145 @@ PF_EXTERN int pf_receiver_get_stats(const pf_receiver *receiver,
  */
 PF_EXTERN void pf_receiver_reset(pf_receiver *receiver);
 
+/**
+ * @function pf_receiver_tick
+ *
+ * In-order delivery: tells the receiver the time is |now_ns| (the same
+ * clock as pf_receiver_read_datagram()'s), so held frames whose wait is
+ * over become ready for pf_receiver_next_frame().  Call it when a wait
+ * for datagrams times out.  A no-op without order_hold_frames or for
+ * NULL.
+ */
+PF_EXTERN void pf_receiver_tick(pf_receiver *receiver, uint64_t now_ns);
+
+/**
+ * @function pf_receiver_next_deadline
+ *
+ * In-order delivery: the |now_ns| at which the oldest held frame stops
+ * waiting (call pf_receiver_tick() then), or PF_TIME_NONE when no frame
+ * is held (or for NULL).
+ */
+PF_EXTERN uint64_t pf_receiver_next_deadline(const pf_receiver *receiver);
+
+/**
+ * @function pf_receiver_release_held
+ *
+ * In-order delivery at the end of a stream: every held frame becomes
+ * ready (in index order, the gaps skipped), and so does every frame
+ * that finishes later.  A no-op without order_hold_frames or for NULL.
+ */
+PF_EXTERN void pf_receiver_release_held(pf_receiver *receiver);
+
+/**
+ * @function pf_receiver_lock_run
+ *
+ * Sealed mode: from now on only datagrams of the run whose first seq is
+ * |first_seq| are used: an authenticated datagram with a seq below it,
+ * or more than 2^32 above the newest seq of the run, is dropped
+ * (drop_other_run) before it can move the replay window.  If the window
+ * was moved outside the run before the call, it starts afresh.  (A
+ * sender draws its first seq at random, so two runs with one key do not
+ * overlap; doc/wire-format.md section 11.4.)
+ *
+ * Returns 0 (also when the same run is locked again), or
+ * PF_ERR_INVALID_ARGUMENT (NULL, or another run is locked already) or
+ * PF_ERR_UNSUPPORTED (unsealed receiver: datagrams carry no seq).
+ */
+PF_EXTERN int pf_receiver_lock_run(pf_receiver *receiver, uint64_t first_seq);
+
 /* --- end of data plane: receiver ---------------------------------- */
+
+/* ------------------------------------------------------------------ */
+/* Data plane: stream descriptors (START / END)                        */
+/* ------------------------------------------------------------------ */
+
+/*
+ * punktfunk/1 has no end-of-stream signal; a one-way stream without a
+ * control plane (pf-send | pf-recv) carries its own: a START descriptor
+ * before the first frame and an END descriptor after the last, each a
+ * whole AU submitted through the sender with user_flags
+ * PF_USER_FLAG_PROBE | PF_USER_FLAG_STREAM_DESC, so it is sealed, FEC
+ * protected and replay protected like any frame, and receivers that do
+ * not know it treat it as bandwidth-probe filler.  doc/wire-format.md
+ * section 11 is the specification; these functions are its codec.
+ */
+
+/** user_flags bit that marks a probe AU as a stream descriptor. */
+#define PF_USER_FLAG_STREAM_DESC 0x10000u
+/** Encoded size of a descriptor (version 2). */
+#define PF_STREAM_DESC_BYTES 88u
+/** The descriptor version this library writes and reads. */
+#define PF_STREAM_DESC_VERSION 2u
+/** pf_stream_desc.type */
+#define PF_STREAM_DESC_START 1u
+#define PF_STREAM_DESC_END 2u
+/** pf_stream_desc.fec: no FEC (any code matches it). */
+#define PF_STREAM_DESC_FEC_NONE 0xffu
+/** START copies a sender submits before its first data frame, as AUs
+ *  0 .. PF_STREAM_DESC_START_COPIES - 1: the first data frame is AU
+ *  number PF_STREAM_DESC_START_COPIES.  Sender and receiver must agree. */
+#define PF_STREAM_DESC_START_COPIES 2u
+/** END copies a sender submits after its last data frame. */
+#define PF_STREAM_DESC_END_COPIES 3u
+
+/**
+ * @struct pf_stream_desc
+ *
+ * A decoded descriptor.  Fixed layout (no struct_size): it changes only
+ * with PF_STREAM_DESC_VERSION and the ABI version.
+ */
+typedef struct pf_stream_desc {
+  /** PF_STREAM_DESC_START or PF_STREAM_DESC_END. */
+  uint32_t type;
+  /** PF_FEC_GF8, PF_FEC_GF16 or PF_STREAM_DESC_FEC_NONE (one byte). */
+  uint32_t fec;
+  /** The application's framing and its argument (one byte / four). */
+  uint32_t framing;
+  uint32_t framing_arg;
+  /** The sender's geometry and parity share. */
+  uint32_t shard_payload;
+  uint32_t max_data_per_block;
+  uint32_t fec_percent;
+  /** Random per run: descriptors with another id belong to another run. */
+  uint64_t stream_id;
+  /** END: data frames sent and their payload bytes; START: 0. */
+  uint64_t frames;
+  uint64_t bytes;
+  /** Opaque 32 bytes for the application (pf-send: the IVF header). */
+  uint8_t app[32];
+  /** Sealed streams: the seq of the run's first datagram (the sender's
+   *  next_seq before its first START), so a receiver can lock onto the
+   *  run (pf_receiver_lock_run()).  Unsealed: 0. */
+  uint64_t first_seq;
+} pf_stream_desc;
+
+/**
+ * @function pf_stream_desc_encode
+ *
+ * Writes |desc| as PF_STREAM_DESC_BYTES big-endian bytes to |out|.
+ *
+ * Returns PF_STREAM_DESC_BYTES, or PF_ERR_INVALID_ARGUMENT (NULL, a type
+ * that is not START or END, fec or framing over 255) or PF_ERR_NOBUF
+ * (|out_len| < PF_STREAM_DESC_BYTES).
+ */
+PF_EXTERN int pf_stream_desc_encode(uint8_t *out, size_t out_len,
+                                    const pf_stream_desc *desc);
+
+/**
+ * @function pf_stream_desc_decode
+ *
+ * Parses the AU payload |buf| of |len| bytes into |*desc|.  Bytes after
+ * the first PF_STREAM_DESC_BYTES are ignored (a later version may append
+ * fields).
+ *
+ * Returns 0, or PF_ERR_MALFORMED (shorter than PF_STREAM_DESC_BYTES, or
+ * another magic, version or type; |*desc| is zeroed) or
+ * PF_ERR_INVALID_ARGUMENT (NULL).
+ */
+PF_EXTERN int pf_stream_desc_decode(pf_stream_desc *desc, const uint8_t *buf,
+                                    size_t len);
+
+/* --- end of data plane: stream descriptors ------------------------ */
 
 #ifdef __cplusplus
 }
