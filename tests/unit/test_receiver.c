@@ -11,7 +11,8 @@
  * - a hostile flood that checks peak allocation through tu_alloc;
  * - the allocation-failure sweep of pf_receiver_new and the frame path;
  * - sealed mode: forged, tampered, replayed, misdirected datagrams;
- * - config and stats struct_size rules.
+ * - config and stats struct_size rules;
+ * - in-order delivery (order_hold_frames) and the run lock.
  *
  * `test_receiver --write-corpus DIR` writes the fuzz seed corpus
  * (fuzz/corpus/receiver) instead of testing.
@@ -1302,6 +1303,305 @@ static int write_corpus(const char *dir) {
   return 0;
 }
 
+/* ------------------------------------------------------------ order */
+
+/* Feeds all datagrams of frame |idx| (|len| bytes, |uflags|) at |now|,
+ * or only the first |only| of them when only > 0. */
+static void feed_frame(pf_receiver *r, const struct geo *g, uint32_t idx,
+                       size_t len, uint32_t uflags, uint64_t now,
+                       size_t only) {
+  uint8_t d[64];
+  tpkt *p;
+  size_t n, i;
+
+  memset(d, (int)(idx + 1), sizeof(d));
+  n = packetize(&p, d, len, g, idx, (uint64_t)idx * MS, uflags);
+  TU_CHECK(n > 0);
+  for (i = 0; i < n && (only == 0 || i < only); i++)
+    (void)pf_receiver_read_datagram(r, p[i].buf, p[i].len, now);
+  free_pkts(p, n);
+}
+
+/* Hands out every ready frame, appending the indices to |out|. */
+static size_t take(pf_receiver *r, uint32_t *out, size_t cap) {
+  pf_frame f;
+  size_t n = 0;
+
+  for (;;) {
+    memset(&f, 0, sizeof(f));
+    f.struct_size = sizeof(f);
+    if (pf_receiver_next_frame(r, &f) != 0)
+      break;
+    TU_CHECK(f.len > 0 && f.data[0] == (uint8_t)(f.frame_index + 1));
+    if (n < cap)
+      out[n] = f.frame_index;
+    n++;
+    TU_CHECK_EQ(pf_receiver_frame_done(r, &f), 0);
+  }
+  return n;
+}
+
+static pf_receiver *ordered_receiver(const struct geo *g, uint32_t hold,
+                                     uint32_t first, uint32_t loss_window) {
+  pf_receiver_config c;
+
+  receiver_cfg(&c, g, 4096);
+  c.order_hold_frames = hold;
+  c.order_first_index = first;
+  c.order_hold_ns = 50 * MS;
+  if (loss_window)
+    c.loss_window_frames = loss_window;
+  return mk(&c, NULL);
+}
+
+static void test_pf_receiver_order(void) {
+  struct geo g = {PF_FEC_GF8, 16, 4, 50};
+  static const uint32_t feed[] = {0, 2, 3, 1, 5, 4};
+  static const size_t after[] = {1, 0, 0, 3, 0, 2}; /* frames out */
+  uint32_t out[16], want = 0;
+  pf_receiver_stats st;
+  pf_receiver *r;
+  size_t i, j, n;
+
+  /* Reordered frames come out in index order, each as soon as it can. */
+  r = ordered_receiver(&g, 4, 0, 0);
+  if (!r)
+    return;
+  for (i = 0; i < 6; i++) {
+    feed_frame(r, &g, feed[i], 10, 0, 1 * MS, 0);
+    n = take(r, out, 16);
+    TU_CHECK_EQ(n, after[i]);
+    for (j = 0; j < n && j < 16; j++)
+      TU_CHECK_EQ(out[j], want++);
+  }
+  TU_CHECK_EQ(want, 6);
+  TU_CHECK_EQ(pf_receiver_next_deadline(r), PF_TIME_NONE);
+  pf_receiver_del(r);
+
+  /* A gap is skipped once the held frame has waited order_hold_ns (by
+   * the caller's clock, not before); the missing frame, when it comes
+   * after all, is given back, not handed out. */
+  r = ordered_receiver(&g, 4, 0, 0);
+  if (!r)
+    return;
+  feed_frame(r, &g, 0, 10, 0, 1 * MS, 0);
+  feed_frame(r, &g, 2, 10, 0, 10 * MS, 0);
+  TU_CHECK_EQ(take(r, out, 16), 1);
+  TU_CHECK_EQ(pf_receiver_next_deadline(r), 60 * MS);
+  pf_receiver_tick(r, 60 * MS - 1);
+  TU_CHECK_EQ(take(r, out, 16), 0);
+  pf_receiver_tick(r, 60 * MS);
+  TU_CHECK_EQ(take(r, out, 16), 1);
+  TU_CHECK_EQ(out[0], 2);
+  feed_frame(r, &g, 1, 10, 0, 61 * MS, 0);
+  TU_CHECK_EQ(take(r, out, 16), 0);
+  st = stats(r);
+  TU_CHECK_EQ(st.order_skipped_frames, 1);
+  TU_CHECK_EQ(st.order_late_frames, 1);
+  TU_CHECK_EQ(st.order_held_frames, 0);
+  TU_CHECK_EQ(st.inflight_frames, 0); /* the late frame was given back */
+  pf_receiver_del(r);
+
+  /* A full hold gives the oldest gap up at once; probe frames are never
+   * held; order_first_index is where the cursor starts. */
+  r = ordered_receiver(&g, 3, 2, 0);
+  if (!r)
+    return;
+  feed_frame(r, &g, 0, 10, PF_USER_FLAG_PROBE, 1 * MS, 0);
+  TU_CHECK_EQ(take(r, out, 16), 1);
+  TU_CHECK_EQ(out[0], 0);
+  for (i = 4; i < 6; i++) {
+    feed_frame(r, &g, (uint32_t)i, 10, 0, 1 * MS, 0);
+    TU_CHECK_EQ(take(r, out, 16), 0);
+  }
+  TU_CHECK_EQ(stats(r).order_held_frames, 2);
+  feed_frame(r, &g, 6, 10, 0, 1 * MS, 0); /* the third: full */
+  n = take(r, out, 16);
+  TU_CHECK_EQ(n, 3);
+  TU_CHECK(n == 3 && out[0] == 4 && out[1] == 5 && out[2] == 6);
+  feed_frame(r, &g, 8, 10, 0, 1 * MS, 0);
+  TU_CHECK_EQ(take(r, out, 16), 0);
+  TU_CHECK_EQ(stats(r).order_skipped_frames, 2); /* 2 and 3 */
+  /* The end of the stream: release what is held. */
+  pf_receiver_release_held(r);
+  n = take(r, out, 16);
+  TU_CHECK(n == 1 && out[0] == 8);
+  feed_frame(r, &g, 10, 10, 0, 1 * MS, 0);
+  n = take(r, out, 16);
+  TU_CHECK(n == 1 && out[0] == 10);
+  pf_receiver_del(r);
+
+  /* A frame the reassembler gives up (reported lost) is not waited for:
+   * frame 1 gets one of its two data shards, frames 2..4 wait for it
+   * until the index window (2) gives it up; no time passes. */
+  r = ordered_receiver(&g, 8, 0, 2);
+  if (!r)
+    return;
+  feed_frame(r, &g, 0, 10, 0, 1 * MS, 0);
+  feed_frame(r, &g, 1, 20, 0, 1 * MS, 1);
+  feed_frame(r, &g, 2, 10, 0, 1 * MS, 0);
+  feed_frame(r, &g, 3, 10, 0, 1 * MS, 0);
+  TU_CHECK_EQ(take(r, out, 16), 1);
+  feed_frame(r, &g, 4, 10, 0, 1 * MS, 0);
+  n = take(r, out, 16);
+  TU_CHECK(n == 3 && out[0] == 2 && out[1] == 3 && out[2] == 4);
+  TU_CHECK_EQ(stats(r).order_skipped_frames, 0);
+  {
+    pf_frame_loss l;
+    memset(&l, 0, sizeof(l));
+    l.struct_size = sizeof(l);
+    TU_CHECK_EQ(pf_receiver_next_loss(r, &l), 0);
+    TU_CHECK_EQ(l.frame_index, 1);
+    TU_CHECK_EQ(pf_receiver_next_loss(r, &l), PF_ERR_NOFRAME);
+  }
+  pf_receiver_del(r);
+
+  /* Without the option nothing is held: frames come as they finish. */
+  r = ordered_receiver(&g, 0, 0, 0);
+  if (!r)
+    return;
+  feed_frame(r, &g, 2, 10, 0, 1 * MS, 0);
+  n = take(r, out, 16);
+  TU_CHECK(n == 1 && out[0] == 2);
+  pf_receiver_tick(r, 1);
+  pf_receiver_release_held(r);
+  TU_CHECK_EQ(pf_receiver_next_deadline(r), PF_TIME_NONE);
+  pf_receiver_del(r);
+  pf_receiver_tick(NULL, 0);
+  pf_receiver_release_held(NULL);
+  TU_CHECK_EQ(pf_receiver_next_deadline(NULL), PF_TIME_NONE);
+}
+
+static void test_pf_receiver_order_config(void) {
+  struct geo g = {PF_FEC_GF8, 16, 4, 50};
+  pf_receiver_config c;
+  pf_receiver *r = NULL;
+
+  receiver_cfg(&c, &g, 4096);
+  TU_CHECK_EQ(c.order_hold_frames, 0);
+  TU_CHECK_EQ(c.order_hold_ns, 200 * MS);
+  TU_CHECK_EQ(c.run_lock, 0);
+  c.order_hold_frames = c.max_inflight_frames;
+  TU_CHECK_EQ(pf_receiver_new(&r, &c, NULL), PF_ERR_INVALID_ARGUMENT);
+  c.max_inflight_frames = 4096;
+  c.order_hold_frames = 1025;
+  TU_CHECK_EQ(pf_receiver_new(&r, &c, NULL), PF_ERR_INVALID_ARGUMENT);
+  c.order_hold_frames = 16;
+  c.order_hold_ns = 0;
+  TU_CHECK_EQ(pf_receiver_new(&r, &c, NULL), PF_ERR_INVALID_ARGUMENT);
+  c.order_hold_ns = 1;
+  c.release_on_next = 1;
+  TU_CHECK_EQ(pf_receiver_new(&r, &c, NULL), PF_ERR_INVALID_ARGUMENT);
+  c.release_on_next = 0;
+  c.run_lock = 2;
+  TU_CHECK_EQ(pf_receiver_new(&r, &c, NULL), PF_ERR_INVALID_ARGUMENT);
+  c.run_lock = 1;
+  TU_CHECK_EQ(pf_receiver_new(&r, &c, NULL), 0);
+  /* Unsealed datagrams carry no seq: no run to lock onto. */
+  TU_CHECK_EQ(pf_receiver_lock_run(r, 5), PF_ERR_UNSUPPORTED);
+  TU_CHECK_EQ(pf_receiver_lock_run(NULL, 5), PF_ERR_INVALID_ARGUMENT);
+  pf_receiver_del(r);
+}
+
+/* ------------------------------------------------------------ run lock */
+
+/* Seals and feeds frame |idx| as datagrams seq0, seq0 + 1, ...; returns
+ * how many were used. */
+static size_t feed_sealed(pf_receiver *r, pf_aead *a, const struct geo *g,
+                          uint32_t idx, uint64_t seq0, size_t only) {
+  uint8_t d[20], dg[8][256];
+  size_t olen[8], n, i, used = 0;
+  tpkt *p;
+
+  /* Frames 50 and up (the old run's) are two data shards: one datagram
+   * does not finish them. */
+  memset(d, (int)(idx + 1), sizeof(d));
+  n = packetize(&p, d, idx >= 50 ? 20 : 10, g, idx, (uint64_t)idx * MS, 0);
+  TU_CHECK(n > 0 && n <= 8);
+  if (n == 0 || n > 8)
+    return 0;
+  seal_all(a, seq0, p, n, dg, olen);
+  for (i = 0; i < n && (only == 0 || i < only); i++)
+    used += pf_receiver_read_datagram(r, dg[i], olen[i], 1 * MS) == 0;
+  free_pkts(p, n);
+  return used;
+}
+
+static pf_receiver *lock_receiver(const struct geo *g, uint32_t run_lock) {
+  pf_receiver_config c;
+
+  receiver_cfg(&c, g, 4096);
+  c.aead = PF_AEAD_AES128GCM;
+  memcpy(c.key, KEY16, 16);
+  c.key_len = 16;
+  memcpy(c.salt, SALT, 4);
+  c.run_lock = run_lock;
+  return mk(&c, NULL);
+}
+
+static void test_pf_receiver_run_lock(void) {
+  struct geo g = {PF_FEC_GF8, 16, 4, 50}; /* a 10-byte frame: 3 datagrams */
+  const uint64_t old = (uint64_t)1 << 40, real = 1000;
+  pf_receiver *r;
+  pf_aead *host = NULL;
+  uint32_t out[8];
+  uint32_t i;
+
+  TU_CHECK_EQ(
+      pf_aead_new(&host, PF_AEAD_AES128GCM, KEY16, 16, SALT, PF_DIR_HOST, NULL),
+      0);
+  if (!host)
+    return;
+
+  /* The attack: one datagram recorded from an earlier run with the same
+   * key, far ahead in seq, arrives first.  A strict window shuts the
+   * real run out wholesale. */
+  r = lock_receiver(&g, 0);
+  if (!r)
+    goto out;
+  TU_CHECK_EQ(feed_sealed(r, host, &g, 50, old, 1), 1);
+  for (i = 0; i < 4; i++)
+    TU_CHECK_EQ(feed_sealed(r, host, &g, i, real + 3 * i, 0), 0);
+  TU_CHECK_EQ(stats(r).drop_replay, 12);
+  pf_receiver_del(r);
+
+  /* With run_lock the real run's first frame (its START) gets through,
+   * the caller locks onto its first seq, and from then on the old run's
+   * datagrams are dropped as other_run: every real frame arrives. */
+  r = lock_receiver(&g, 1);
+  if (!r)
+    goto out;
+  TU_CHECK_EQ(feed_sealed(r, host, &g, 50, old, 1), 1);
+  TU_CHECK_EQ(feed_sealed(r, host, &g, 0, real, 0), 1); /* + 2 unneeded */
+  TU_CHECK_EQ(feed_sealed(r, host, &g, 51, old + 4, 1), 1); /* pre-lock */
+  TU_CHECK_EQ(pf_receiver_lock_run(r, real), 0);
+  TU_CHECK_EQ(pf_receiver_lock_run(r, real), 0);
+  TU_CHECK_EQ(pf_receiver_lock_run(r, real + 1), PF_ERR_INVALID_ARGUMENT);
+  TU_CHECK_EQ(feed_sealed(r, host, &g, 52, old + 8, 1), 0);
+  TU_CHECK_EQ(feed_sealed(r, host, &g, 53, real - 500, 1), 0); /* before */
+  TU_CHECK_EQ(feed_sealed(r, host, &g, 54, real + 3 + ((uint64_t)1 << 32) + 3,
+                          1),
+              0); /* more than 2^32 ahead of the newest */
+  for (i = 1; i < 4; i++)
+    TU_CHECK_EQ(feed_sealed(r, host, &g, i, real + 3 * i, 0), 1);
+  TU_CHECK_EQ(stats(r).drop_other_run, 3);
+  TU_CHECK_EQ(stats(r).drop_replay, 0);
+  /* A repeat inside the run is still refused. */
+  TU_CHECK_EQ(feed_sealed(r, host, &g, 1, real + 3, 1), 0);
+  TU_CHECK_EQ(stats(r).packets_dropped,
+              stats(r).drop_other_run + stats(r).drop_replay +
+                  stats(r).drop_late + stats(r).drop_duplicate +
+                  stats(r).drop_stale);
+  /* Only the real run's frames completed. */
+  {
+    size_t n = take(r, out, 8);
+    TU_CHECK_EQ(n, 4);
+  }
+  pf_receiver_del(r);
+out:
+  pf_aead_del(host);
+}
+
 int main(int argc, char **argv) {
   if (argc == 3 && strcmp(argv[1], "--write-corpus") == 0)
     return write_corpus(argv[2]);
@@ -1317,5 +1617,8 @@ int main(int argc, char **argv) {
   test_pf_receiver_sealed();
   test_pf_receiver_sealed_skip();
   test_pf_receiver_with_sender();
+  test_pf_receiver_order();
+  test_pf_receiver_order_config();
+  test_pf_receiver_run_lock();
   return tu_finish("test_receiver");
 }
