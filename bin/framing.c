@@ -5,6 +5,8 @@
 #include "framing.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/uio.h>
@@ -427,9 +429,17 @@ int fr_reader_next(struct fr_reader *r, const uint8_t **data, size_t *len,
 /* ------------------------------------------------------------ writer */
 
 void fr_writer_init(struct fr_writer *w, const struct fr_spec *spec, int fd) {
+  struct stat st;
+  int fl = fcntl(fd, F_GETFL);
+
   memset(w, 0, sizeof(*w));
   w->spec = *spec;
   w->fd = fd;
+  /* pwrite() on an O_APPEND file appends on Linux, and a pipe, a
+   * device or a file we did not start at its beginning has no header
+   * of ours at offset 24. */
+  w->ivf_patch = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && fl >= 0 &&
+                 !(fl & O_APPEND) && lseek(fd, 0, SEEK_CUR) == 0;
 }
 
 void fr_writer_set_ivf_header(struct fr_writer *w,
@@ -518,8 +528,10 @@ int fr_writer_finish(struct fr_writer *w) {
     w->bytes = FR_IVF_FILE_HEADER;
     return 0;
   }
+  if (!w->ivf_patch)
+    return 0;
   put_le32(cnt, w->ivf_frames);
-  if (pwrite(w->fd, cnt, 4, 24) != 4 && errno != ESPIPE)
+  if (pwrite(w->fd, cnt, 4, 24) != 4)
     return -1;
   return 0;
 }

@@ -90,6 +90,7 @@ struct fr_writer {
   struct fr_spec spec;
   int fd;
   int have_ivf_header;
+  int ivf_patch; /* the frame count can be patched in at offset 24 */
   uint8_t ivf_header[FR_IVF_FILE_HEADER];
   uint32_t ivf_frames;
   uint64_t bytes;
@@ -109,8 +110,10 @@ void fr_writer_set_ivf_header(struct fr_writer *w,
 int fr_writer_write(struct fr_writer *w, const uint8_t *data, size_t len,
                     uint64_t pts);
 
-/* ivf: patches the frame count in the header when the output is
- * seekable.  Returns 0 or -1 with errno set. */
+/* ivf: patches the frame count in the header when the output is a
+ * regular file opened without O_APPEND that the writer started at offset
+ * 0 (elsewhere the count stays as written).  Returns 0 or -1 with errno
+ * set. */
 int fr_writer_finish(struct fr_writer *w);
 
 /* IVF pts <-> ns with the timebase num/den of the file header. */

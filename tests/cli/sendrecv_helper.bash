@@ -60,12 +60,17 @@ ipv6_available() {
 
 # start_recv OUT ADDR [pf-recv options...]: starts pf-recv in the
 # background writing OUT, stderr to $BATS_TEST_TMPDIR/recv.err, and sets
-# RECV_PID and RECV_PORT once it listens (at most 5 s).
+# RECV_PID and RECV_PORT once it listens (at most 5 s).  With
+# SR_APPEND=1 the frames go to standard output, appended to OUT (>>).
 start_recv() {
   local out=$1 addr=$2 i
   shift 2
   : >"$BATS_TEST_TMPDIR/recv.err"
-  pf-recv "$@" -o "$out" "$addr" 2>"$BATS_TEST_TMPDIR/recv.err" 3>&- &
+  if [ "${SR_APPEND:-0}" = 1 ]; then
+    pf-recv "$@" "$addr" >>"$out" 2>"$BATS_TEST_TMPDIR/recv.err" 3>&- &
+  else
+    pf-recv "$@" -o "$out" "$addr" 2>"$BATS_TEST_TMPDIR/recv.err" 3>&- &
+  fi
   RECV_PID=$!
   SR_PIDS+=("$RECV_PID")
   RECV_PORT=

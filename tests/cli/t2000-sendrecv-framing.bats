@@ -111,6 +111,38 @@ make_ivf() {
   [ "$(json_field "$BATS_TEST_TMPDIR/stats" frames)" -eq 40 ]
 }
 
+@test "pf-recv --framing ivf appending (>>) to a file patches nothing: output = old content + the stream, exit 0" {
+  local key
+  key=$(sr_key)
+  make_ivf "$BATS_TEST_TMPDIR/in" 10
+  printf 'PREFIX' >"$BATS_TEST_TMPDIR/out"
+  SR_APPEND=1 start_recv "$BATS_TEST_TMPDIR/out" 127.0.0.1:0 \
+    --key-file "$key" --framing ivf --idle-timeout 5 "$(sr_io)"
+  pf-send --key-file "$key" --framing ivf "$(sr_io)" -q \
+    -i "$BATS_TEST_TMPDIR/in" "127.0.0.1:$RECV_PORT"
+  wait_recv 20
+  [ "$RECV_STATUS" -eq 0 ]
+  { printf 'PREFIX'; cat "$BATS_TEST_TMPDIR/in"; } >"$BATS_TEST_TMPDIR/want"
+  cmp "$BATS_TEST_TMPDIR/want" "$BATS_TEST_TMPDIR/out"
+}
+
+@test "pf-recv --framing ivf into a pipe writes the header count as sent" {
+  local key
+  key=$(sr_key)
+  make_ivf "$BATS_TEST_TMPDIR/in" 10
+  mkfifo "$BATS_TEST_TMPDIR/fifo"
+  cat "$BATS_TEST_TMPDIR/fifo" >"$BATS_TEST_TMPDIR/out" 3>&- &
+  SR_PIDS+=("$!")
+  start_recv "$BATS_TEST_TMPDIR/fifo" 127.0.0.1:0 \
+    --key-file "$key" --framing ivf --idle-timeout 5 "$(sr_io)"
+  pf-send --key-file "$key" --framing ivf "$(sr_io)" -q \
+    -i "$BATS_TEST_TMPDIR/in" "127.0.0.1:$RECV_PORT"
+  wait_recv 20
+  [ "$RECV_STATUS" -eq 0 ]
+  wait_pid "${SR_PIDS[-1]}" 10
+  cmp "$BATS_TEST_TMPDIR/in" "$BATS_TEST_TMPDIR/out"
+}
+
 @test "pf-send --framing ivf rejects input without a DKIF header" {
   make_input "$BATS_TEST_TMPDIR/in" 100
   run -1 --separate-stderr pf-send --no-encrypt --framing ivf -i "$BATS_TEST_TMPDIR/in" 127.0.0.1:9
