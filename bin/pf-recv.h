@@ -13,6 +13,14 @@
 #include "recv_output.h"
 #include "stream_opts.h"
 
+/* pf-recv's options. */
+struct opts {
+  struct cli_stream_opts so; /* the options pf-send shares */
+  const char *output, *peer, *local;
+  uint64_t idle_ns, buffer;
+  int buffer_given;
+};
+
 struct recv_state {
   struct cli_meter m;
   struct recv_output *out;
@@ -45,5 +53,11 @@ uint64_t recv_frames_lost(struct recv_state *s, const struct ro_stats *os);
  * with |final| the summary on standard error. */
 void recv_stats_emit(struct recv_state *s, const pf_receiver *r, pf_udp *u,
                      int final);
+
+/* Queues every frame the receiver hands out (in index order), checks
+ * descriptors and locks onto the run; returns 0, or -1 (error
+ * printed). */
+int recv_drain_frames(struct recv_state *s, const struct opts *o,
+                      pf_receiver *r, uint64_t now);
 
 #endif /* PF_RECV_H */
