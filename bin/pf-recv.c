@@ -218,7 +218,7 @@ static void stats_emit(struct state *s, const pf_receiver *r, pf_udp *u,
   get_rstats(r, &rs);
   memset(&us, 0, sizeof(us));
   us.struct_size = sizeof(us);
-  if (pf_udp_stats_get(u, &us) != 0)
+  if (pf_udp_get_stats(u, &us) != 0)
     memset(&us, 0, sizeof(us));
   cli_meter_rates(&s->m, now, rs.bytes_received, &el, &rate, &inst);
   if (s->m.json) {
@@ -682,7 +682,7 @@ out:
   if (r && u)
     stats_emit(&s, r, u, 1);
   cli_meter_close(&s.m);
-  pf_udp_close(u);
+  pf_udp_del(u);
   pf_receiver_del(r);
   if (fd > STDOUT_FILENO && close(fd) != 0 && ret == CLI_EXIT_OK) {
     cli_error("cannot write output: %s", strerror(errno));

@@ -59,16 +59,6 @@ void pf_udp_config_default(pf_udp_config *cfg) {
   cfg->max_datagram = 2048;
 }
 
-int pf_udp_backend_parse(const char *name) {
-  if (!name)
-    return PF_ERR_INVALID_ARGUMENT;
-  if (strcmp(name, "io_uring") == 0 || strcmp(name, "uring") == 0)
-    return (int)PF_UDP_IO_URING;
-  if (strcmp(name, "mmsg") == 0)
-    return (int)PF_UDP_IO_MMSG;
-  return PF_ERR_INVALID_ARGUMENT;
-}
-
 /* ------------------------------------------------------------ addresses */
 
 /* Strict port: 1..5 decimal digits, value <= 65535. */
@@ -572,16 +562,12 @@ fail:
   return rv;
 }
 
-void pf_udp_close(pf_udp *u) {
+void pf_udp_del(pf_udp *u) {
   if (u)
     udp_free(u);
 }
 
-void pf_udp_del(pf_udp *u) {
-  pf_udp_close(u);
-}
-
-int pf_udp_stats_get(const pf_udp *u, pf_udp_stats *st) {
+int pf_udp_get_stats(const pf_udp *u, pf_udp_stats *st) {
   pf_udp_stats s;
   size_t n;
 
@@ -906,13 +892,13 @@ uint64_t pf_clock_now_ns(void) {
   return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-uint64_t pf_udp_sleep_until(uint64_t due_ns) {
+uint64_t pf_clock_sleep_until(uint64_t due_ns) {
   uint64_t now = pf_clock_now_ns();
 
   if (now >= due_ns)
     return now - due_ns;
-  if (due_ns - now > PF_UDP_SPIN_NS) {
-    uint64_t wake = due_ns - PF_UDP_SPIN_NS;
+  if (due_ns - now > PF_CLOCK_SPIN_NS) {
+    uint64_t wake = due_ns - PF_CLOCK_SPIN_NS;
     struct timespec ts;
     int guard;
 
