@@ -584,7 +584,7 @@ static size_t tx_account(pf_udp *u, size_t nmsg, size_t seg_size) {
 int pf_udp_send_segments(pf_udp *u, const uint8_t *base, size_t seg_size,
                          size_t count) {
   size_t per, sent = 0, i, nmsg, dg;
-  int r = 0;
+  int r;
 
   if (!u || (!base && count) || seg_size == 0 ||
       seg_size > PF_UDP_GSO_MAX_BYTES || count > INT_MAX)
