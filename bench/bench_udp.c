@@ -134,13 +134,13 @@ static void run_row(row *r, double seconds) {
   cfg.gro = 0;
   r->err = pf_udp_open(&c.tx, &cfg, "127.0.0.1:0", peer, NULL);
   if (r->err) {
-    pf_udp_close(c.rx);
+    pf_udp_del(c.rx);
     return;
   }
   if (pthread_create(&th, NULL, rx_main, &c) != 0) {
     r->err = PF_ERR_INTERNAL;
-    pf_udp_close(c.tx);
-    pf_udp_close(c.rx);
+    pf_udp_del(c.tx);
+    pf_udp_del(c.rx);
     return;
   }
   cpu0 = thread_cpu();
@@ -165,12 +165,12 @@ static void run_row(row *r, double seconds) {
   __atomic_store_n(&c.tx_done, 1, __ATOMIC_RELEASE);
   pthread_join(th, NULL);
   st.struct_size = sizeof(st);
-  if (pf_udp_stats_get(c.tx, &st) == 0)
+  if (pf_udp_get_stats(c.tx, &st) == 0)
     r->eagain = st.tx_eagain;
-  if (pf_udp_stats_get(c.rx, &st) == 0)
+  if (pf_udp_get_stats(c.rx, &st) == 0)
     r->gro_pkts = st.rx_gro_packets;
-  pf_udp_close(c.tx);
-  pf_udp_close(c.rx);
+  pf_udp_del(c.tx);
+  pf_udp_del(c.rx);
 }
 
 int main(int argc, char **argv) {

@@ -339,6 +339,16 @@ const char *cli_aead_name(uint32_t aead) {
   }
 }
 
+int cli_udp_backend_parse(const char *name) {
+  if (!name)
+    return -1;
+  if (strcmp(name, "io_uring") == 0 || strcmp(name, "uring") == 0)
+    return (int)PF_UDP_IO_URING;
+  if (strcmp(name, "mmsg") == 0)
+    return (int)PF_UDP_IO_MMSG;
+  return -1;
+}
+
 void cli_wipe(void *p, size_t len) {
   volatile uint8_t *v = p;
 

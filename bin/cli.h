@@ -120,6 +120,10 @@ struct cli_key {
 int cli_parse_aead(const char *str, uint32_t *aead);
 const char *cli_aead_name(uint32_t aead);
 
+/* Maps "uring" / "io_uring" to PF_UDP_IO_URING and "mmsg" to
+ * PF_UDP_IO_MMSG (--io NAME); -1 (no message) for anything else. */
+int cli_udp_backend_parse(const char *name);
+
 /*
  * Writes a fresh key file (random key and salt from getrandom(2)) at
  * |path|, created with mode 0600 and refusing to overwrite an existing

@@ -668,7 +668,7 @@ out:
   free(r.run);
   free(r.runq);
   free(r.late);
-  pf_udp_close(r.lsn);
-  pf_udp_close(r.up);
+  pf_udp_del(r.lsn);
+  pf_udp_del(r.up);
   return ret;
 }

@@ -576,7 +576,7 @@ static int parse_options(const struct command *cmd, int argc, char **argv,
       o->stats_json = optarg;
       break;
     case LONG_IO: {
-      int b = pf_udp_backend_parse(optarg);
+      int b = cli_udp_backend_parse(optarg);
       if (b < 0) {
         cli_error("invalid I/O backend '%s': expected mmsg or uring", optarg);
         return CLI_EXIT_USAGE;

@@ -400,7 +400,7 @@ out:
   if (r && u)
     recv_stats_emit(&s, r, u, 1);
   cli_meter_close(&s.m);
-  pf_udp_close(u);
+  pf_udp_del(u);
   pf_receiver_del(r);
   if (fd > STDOUT_FILENO && close(fd) != 0 && ret == CLI_EXIT_OK) {
     cli_error("cannot write output: %s", strerror(errno));

@@ -159,7 +159,7 @@ static void stats_emit(struct stats *st, pf_sender *s, pf_udp *u, int final) {
   ss.struct_size = sizeof(ss);
   memset(&us, 0, sizeof(us));
   us.struct_size = sizeof(us);
-  if (pf_sender_get_stats(s, &ss) != 0 || pf_udp_stats_get(u, &us) != 0)
+  if (pf_sender_get_stats(s, &ss) != 0 || pf_udp_get_stats(u, &us) != 0)
     return;
   cli_meter_rates(&st->m, now, ss.bytes_sent, &el, &rate, &inst);
   if (st->m.json) {
@@ -311,7 +311,7 @@ static int send_ctl(pf_sender *s, pf_udp *u, struct stats *st,
   }
   for (i = 0; i < copies; i++) {
     if (i > 0)
-      pf_udp_sleep_until(pf_clock_now_ns() + END_GAP_NS);
+      pf_clock_sleep_until(pf_clock_now_ns() + END_GAP_NS);
     if (submit(s, rec, sizeof(rec), pf_clock_now_ns(),
                PF_USER_FLAG_PROBE | PF_USER_FLAG_STREAM_DESC) != 0 ||
         drain(s, u, st, max_count) != 0)
@@ -475,7 +475,7 @@ out:
     stats_emit(&st, s, u, 1);
   cli_meter_close(&st.m);
   fr_reader_free(&rd);
-  pf_udp_close(u);
+  pf_udp_del(u);
   pf_sender_del(s);
   if (fd > STDIN_FILENO)
     close(fd);

@@ -83,7 +83,7 @@ void recv_stats_emit(struct recv_state *s, const pf_receiver *r, pf_udp *u,
   lost = recv_frames_lost(s, &os);
   memset(&us, 0, sizeof(us));
   us.struct_size = sizeof(us);
-  if (pf_udp_stats_get(u, &us) != 0)
+  if (pf_udp_get_stats(u, &us) != 0)
     memset(&us, 0, sizeof(us));
   cli_meter_rates(&s->m, now, rs.bytes_received, &el, &rate, &inst);
   if (s->m.json) {

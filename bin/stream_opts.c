@@ -40,7 +40,7 @@ static int parse_fec(const char *s, uint32_t *fec) {
 }
 
 static int parse_io(const char *s, uint32_t *backend) {
-  int r = pf_udp_backend_parse(s);
+  int r = cli_udp_backend_parse(s);
 
   if (r < 0) {
     cli_error("invalid io backend '%s': expected uring or mmsg", s);

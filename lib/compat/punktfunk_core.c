@@ -231,7 +231,7 @@ void punktfunk_session_free(PunktfunkSession *s) {
       free(l);
     }
   }
-  pf_udp_close(s->udp);
+  pf_udp_del(s->udp);
   pf_sender_del(s->sender);
   pf_receiver_del(s->receiver);
   core_wipe(s, sizeof(*s));

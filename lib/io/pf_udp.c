@@ -1,11 +1,11 @@
 /*
- * pf_udp.c -- UDP sockets: address parsing, socket options (buffers,
- * GSO/GRO, DSCP), the send planner shared by both backends, the mmsg
- * backend, and the clock/pacing helpers.  The io_uring backend lives in
- * pf_udp_uring.c.  doc/internals/udp-io.md has the design.
+ * pf_udp.c -- the UDP socket core: config, address parsing, socket
+ * options (buffers, GSO/GRO, DSCP), the send planner shared by both
+ * backends, and the dispatch to the backend's ops table (pf_udp_mmsg.c,
+ * pf_udp_uring.c).  doc/internals/udp-io.md has the design.
  */
 #ifndef _GNU_SOURCE
-#define _GNU_SOURCE /* sendmmsg, recvmmsg */
+#define _GNU_SOURCE /* struct mmsghdr */
 #endif
 #include "io/pf_udp.h"
 
@@ -18,22 +18,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "base/pf_abi.h"
 #include "base/pf_log.h"
 #include "base/pf_mem.h"
-
-#ifndef SOL_UDP
-#define SOL_UDP 17
-#endif
-#ifndef UDP_SEGMENT
-#define UDP_SEGMENT 103
-#endif
-#ifndef UDP_GRO
-#define UDP_GRO 104
-#endif
 
 /* The first published layouts end at these fields. */
 #define UDP_CONFIG_V1_SIZE                                                     \
@@ -57,16 +46,6 @@ void pf_udp_config_default(pf_udp_config *cfg) {
   cfg->ring_buffers = 0;
   cfg->gso_segments = 0;
   cfg->max_datagram = 2048;
-}
-
-int pf_udp_backend_parse(const char *name) {
-  if (!name)
-    return PF_ERR_INVALID_ARGUMENT;
-  if (strcmp(name, "io_uring") == 0 || strcmp(name, "uring") == 0)
-    return (int)PF_UDP_IO_URING;
-  if (strcmp(name, "mmsg") == 0)
-    return (int)PF_UDP_IO_MMSG;
-  return PF_ERR_INVALID_ARGUMENT;
 }
 
 /* ------------------------------------------------------------ addresses */
@@ -181,14 +160,6 @@ static int parse_addr(const char *str, int family, int passive,
   *sslen = res->ai_addrlen;
   freeaddrinfo(res);
   return 0;
-}
-
-void pf_udp_addr_from_sockaddr(pf_udp_addr *a, const void *sa, size_t salen) {
-  memset(a, 0, sizeof(*a));
-  if (salen > sizeof(a->sa))
-    salen = sizeof(a->sa);
-  memcpy(a->sa, sa, salen);
-  a->len = (uint32_t)salen;
 }
 
 int pf_udp_addr_format(const pf_udp_addr *a, char *buf, size_t len) {
@@ -385,9 +356,7 @@ uint16_t pf_udp_local_port(const pf_udp *u) {
 int pf_udp_fd(const pf_udp *u) {
   if (!u)
     return -1;
-  if (u->rxr)
-    return pf_udp_uring_poll_fd(u);
-  return u->fd;
+  return u->be->poll_fd(u);
 }
 
 int pf_udp_socket_fd(const pf_udp *u) {
@@ -415,43 +384,13 @@ static int check_config(const pf_udp_config *c) {
   return 0;
 }
 
-static int mmsg_open(pf_udp *u) {
-  size_t i, n = u->cfg.recv_batch;
-
-  u->rx_nbufs = n;
-  u->rx_msgs = pf_mem_calloc(u->mem, n, sizeof(*u->rx_msgs));
-  u->rx_iov = pf_mem_calloc(u->mem, n, sizeof(*u->rx_iov));
-  u->rx_names = pf_mem_calloc(u->mem, n, sizeof(*u->rx_names));
-  u->rx_cmsg = pf_mem_calloc(u->mem, n, PF_UDP_CMSG_BYTES);
-  u->rx_pool = pf_mem_aligned_alloc(u->mem, 64, n * u->rx_bufsize);
-  if (!u->rx_msgs || !u->rx_iov || !u->rx_names || !u->rx_cmsg || !u->rx_pool)
-    return PF_ERR_NOMEM;
-  for (i = 0; i < n; i++) {
-    u->rx_iov[i].iov_base = u->rx_pool + i * u->rx_bufsize;
-    u->rx_iov[i].iov_len = u->rx_bufsize;
-    u->rx_msgs[i].msg_hdr.msg_iov = &u->rx_iov[i];
-    u->rx_msgs[i].msg_hdr.msg_iovlen = 1;
-    u->rx_msgs[i].msg_hdr.msg_name = &u->rx_names[i];
-    u->rx_msgs[i].msg_hdr.msg_control = u->rx_cmsg + i * PF_UDP_CMSG_BYTES;
-  }
-  return 0;
-}
-
 static void udp_free(pf_udp *u) {
-  if (u->txr || u->rxr)
-    pf_udp_uring_close(u);
+  u->be->close(u);
   if (u->fd >= 0)
     close(u->fd);
   pf_mem_free(u->mem, u->tx_msgs);
   pf_mem_free(u->mem, u->tx_iov);
   pf_mem_free(u->mem, u->tx_cmsg);
-  pf_mem_free(u->mem, u->rx_msgs);
-  pf_mem_free(u->mem, u->rx_iov);
-  pf_mem_free(u->mem, u->rx_names);
-  pf_mem_free(u->mem, u->rx_cmsg);
-  pf_mem_free(u->mem, u->recycle);
-  if (u->rx_pool)
-    pf_mem_aligned_free(u->mem, u->rx_pool);
   pf_mem_free(u->mem, u);
 }
 
@@ -499,7 +438,9 @@ int pf_udp_open(pf_udp **pu, const pf_udp_config *cfg, const char *local,
   u->family = lss.ss_family;
   u->dscp = -1;
   u->st.struct_size = sizeof(u->st);
-  u->st.backend = c.backend == PF_UDP_IO_URING ? "io_uring" : "mmsg";
+  u->be = c.backend == PF_UDP_IO_URING ? &pf_udp_uring_backend
+                                       : &pf_udp_mmsg_backend;
+  u->st.backend = u->be->name;
   u->st.gso = c.gso;
   u->st.gro = c.gro;
   u->rx_bufsize = c.gro ? PF_UDP_GRO_MAX_BYTES : c.max_datagram;
@@ -562,7 +503,7 @@ int pf_udp_open(pf_udp **pu, const pf_udp_config *cfg, const char *local,
     rv = PF_ERR_NOMEM;
     goto fail;
   }
-  rv = c.backend == PF_UDP_IO_URING ? pf_udp_uring_open(u) : mmsg_open(u);
+  rv = u->be->open(u);
   if (rv != 0)
     goto fail;
   *pu = u;
@@ -572,16 +513,12 @@ fail:
   return rv;
 }
 
-void pf_udp_close(pf_udp *u) {
+void pf_udp_del(pf_udp *u) {
   if (u)
     udp_free(u);
 }
 
-void pf_udp_del(pf_udp *u) {
-  pf_udp_close(u);
-}
-
-int pf_udp_stats_get(const pf_udp *u, pf_udp_stats *st) {
+int pf_udp_get_stats(const pf_udp *u, pf_udp_stats *st) {
   pf_udp_stats s;
   size_t n;
 
@@ -606,7 +543,9 @@ void pf_udp_test_fault(pf_udp *u, int err, size_t after) {
 
 /* ---------------------------------------------------------------- send */
 
-void pf_udp_fill_gso(pf_udp *u, size_t slot, size_t seg) {
+/* Fills message |slot| (its iovec already set) for one send: the GSO
+ * cmsg when |seg| is non-zero and smaller than the payload. */
+static void fill_gso(pf_udp *u, size_t slot, size_t seg) {
   struct msghdr *m = &u->tx_msgs[slot].msg_hdr;
   struct cmsghdr *cm;
   uint16_t s16 = (uint16_t)seg;
@@ -630,25 +569,6 @@ void pf_udp_fill_gso(pf_udp *u, size_t slot, size_t seg) {
   memcpy(CMSG_DATA(cm), &s16, sizeof(s16));
 }
 
-/* Sends |n| prepared messages with sendmmsg(); messages sent or -errno. */
-static int mmsg_send(pf_udp *u, size_t n) {
-  size_t done = 0;
-  int r;
-
-  while (done < n) {
-    u->st.tx_calls++;
-    r = sendmmsg(u->fd, u->tx_msgs + done, (unsigned)(n - done), MSG_DONTWAIT);
-    if (r < 0) {
-      u->tx_stop_err = -errno;
-      return done ? (int)done : -errno;
-    }
-    if (r == 0)
-      break;
-    done += (size_t)r;
-  }
-  return (int)done;
-}
-
 /* Counts the first |nmsg| messages of a batch as sent; returns their
  * datagrams. */
 static size_t tx_account(pf_udp *u, size_t nmsg, size_t seg_size) {
@@ -664,7 +584,7 @@ static size_t tx_account(pf_udp *u, size_t nmsg, size_t seg_size) {
 int pf_udp_send_segments(pf_udp *u, const uint8_t *base, size_t seg_size,
                          size_t count) {
   size_t per, sent = 0, i, nmsg, dg;
-  int r = 0;
+  int r;
 
   if (!u || (!base && count) || seg_size == 0 ||
       seg_size > PF_UDP_GSO_MAX_BYTES || count > INT_MAX)
@@ -690,7 +610,7 @@ int pf_udp_send_segments(pf_udp *u, const uint8_t *base, size_t seg_size,
       u->tx_iov[i].iov_base =
           (void *)(uintptr_t)(base + (sent + batch_dg) * seg_size);
       u->tx_iov[i].iov_len = dg * seg_size;
-      pf_udp_fill_gso(u, i, dg > 1 ? seg_size : 0);
+      fill_gso(u, i, dg > 1 ? seg_size : 0);
       batch_dg += dg;
     }
     if (u->fault_err && u->fault_after < batch_dg) {
@@ -700,7 +620,7 @@ int pf_udp_send_segments(pf_udp *u, const uint8_t *base, size_t seg_size,
 
       u->fault_err = 0;
       u->tx_stop_err = 0;
-      r = m ? (u->txr ? pf_udp_uring_send(u, m) : mmsg_send(u, m)) : 0;
+      r = m ? u->be->send(u, m) : 0;
       if (r < 0)
         goto err;
       sent += tx_account(u, (size_t)r, seg_size);
@@ -710,7 +630,7 @@ int pf_udp_send_segments(pf_udp *u, const uint8_t *base, size_t seg_size,
     if (u->fault_err)
       u->fault_after -= batch_dg;
     u->tx_stop_err = 0;
-    r = u->txr ? pf_udp_uring_send(u, nmsg) : mmsg_send(u, nmsg);
+    r = u->be->send(u, nmsg);
     if (r < 0)
       goto err;
     ok_dg = tx_account(u, (size_t)r, seg_size);
@@ -767,121 +687,6 @@ int pf_udp_wait_writable(pf_udp *u, int timeout_ms) {
 
 /* ------------------------------------------------------------- receive */
 
-size_t pf_udp_cmsg_gro(const uint8_t *ctl, size_t ctllen) {
-  size_t off = 0;
-  struct cmsghdr cm;
-  int v;
-
-  /* Each step checks against what is left, never off + n > len. */
-  while (ctllen - off >= sizeof(cm)) {
-    memcpy(&cm, ctl + off, sizeof(cm));
-    if (cm.cmsg_len < sizeof(cm) || cm.cmsg_len > ctllen - off)
-      return 0;
-    if (cm.cmsg_level == SOL_UDP && cm.cmsg_type == UDP_GRO &&
-        cm.cmsg_len >= CMSG_LEN(sizeof(int))) {
-      memcpy(&v, ctl + off + CMSG_LEN(0), sizeof(v));
-      return v > 0 ? (size_t)v : 0;
-    }
-    if (CMSG_ALIGN(cm.cmsg_len) >= ctllen - off)
-      return 0;
-    off += CMSG_ALIGN(cm.cmsg_len);
-  }
-  return 0;
-}
-
-size_t pf_udp_emit(pf_udp *u, pf_udp_datagram *out, size_t n, size_t cap) {
-  pf_udp_rx_partial *p = &u->part;
-  size_t seg = p->seg && p->seg < p->len ? p->seg : p->len;
-
-  if (p->len == 0 && n < cap) { /* an empty datagram is still one */
-    out[n].data = p->data;
-    out[n].len = 0;
-    out[n].from = p->from;
-    u->st.rx_datagrams++;
-    n++;
-  }
-  if (p->off == 0 && seg < p->len)
-    u->st.rx_gro_packets++;
-  while (n < cap && p->off < p->len) {
-    size_t l = p->len - p->off < seg ? p->len - p->off : seg;
-    out[n].data = p->data + p->off;
-    out[n].len = l;
-    out[n].from = p->from;
-    p->off += l;
-    u->st.rx_datagrams++;
-    u->st.rx_bytes += l;
-    n++;
-  }
-  if (p->off >= p->len) {
-    p->active = 0;
-    if (u->rxr)
-      pf_udp_uring_recycle(u, p->bid);
-  }
-  return n;
-}
-
-static int mmsg_recv(pf_udp *u, pf_udp_datagram *out, size_t cap,
-                     int timeout_ms) {
-  size_t n = 0, i, batch;
-  int r, waited = 0;
-
-  for (;;) {
-    if (u->part.active) {
-      n = pf_udp_emit(u, out, n, cap);
-      if (n == cap)
-        return (int)n;
-    }
-    while (u->rx_next < u->rx_count) {
-      struct mmsghdr *m = &u->rx_msgs[u->rx_next++];
-      size_t len = m->msg_len;
-
-      if (m->msg_hdr.msg_flags & MSG_TRUNC) {
-        u->st.rx_truncated++;
-        continue;
-      }
-      u->part.data = m->msg_hdr.msg_iov->iov_base;
-      u->part.len = len;
-      u->part.off = 0;
-      u->part.seg =
-          pf_udp_cmsg_gro(m->msg_hdr.msg_control, m->msg_hdr.msg_controllen);
-      pf_udp_addr_from_sockaddr(&u->part.from, m->msg_hdr.msg_name,
-                                m->msg_hdr.msg_namelen);
-      u->part.active = 1;
-      n = pf_udp_emit(u, out, n, cap);
-      if (n == cap)
-        return (int)n;
-    }
-    if (n > 0)
-      return (int)n;
-    /* Everything handed out: the buffers may be reused now. */
-    batch = cap < u->rx_nbufs ? cap : u->rx_nbufs;
-    for (i = 0; i < batch; i++) {
-      u->rx_msgs[i].msg_hdr.msg_namelen = sizeof(struct sockaddr_in6);
-      u->rx_msgs[i].msg_hdr.msg_controllen = PF_UDP_CMSG_BYTES;
-      u->rx_msgs[i].msg_hdr.msg_flags = 0;
-    }
-    r = recvmmsg(u->fd, u->rx_msgs, (unsigned)batch, MSG_DONTWAIT, NULL);
-    if (r > 0) {
-      u->rx_count = (size_t)r;
-      u->rx_next = 0;
-      continue;
-    }
-    if (r < 0 && errno != EAGAIN)
-      return -errno;
-    if (waited || timeout_ms == 0)
-      return 0;
-    {
-      struct pollfd p = {.fd = u->fd, .events = POLLIN, .revents = 0};
-      r = poll(&p, 1, timeout_ms < 0 ? -1 : timeout_ms);
-      if (r < 0)
-        return -errno;
-      if (r == 0)
-        return 0;
-      waited = 1;
-    }
-  }
-}
-
 int pf_udp_recv(pf_udp *u, pf_udp_datagram *out, size_t cap, int timeout_ms) {
   int e;
 
@@ -892,42 +697,5 @@ int pf_udp_recv(pf_udp *u, pf_udp_datagram *out, size_t cap, int timeout_ms) {
     u->rx_err = 0;
     return e;
   }
-  if (u->rxr)
-    return pf_udp_uring_recv(u, out, cap, timeout_ms);
-  return mmsg_recv(u, out, cap, timeout_ms);
-}
-
-/* -------------------------------------------------------------- clocks */
-
-uint64_t pf_clock_now_ns(void) {
-  struct timespec ts;
-
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-uint64_t pf_udp_sleep_until(uint64_t due_ns) {
-  uint64_t now = pf_clock_now_ns();
-
-  if (now >= due_ns)
-    return now - due_ns;
-  if (due_ns - now > PF_UDP_SPIN_NS) {
-    uint64_t wake = due_ns - PF_UDP_SPIN_NS;
-    struct timespec ts;
-    int guard;
-
-    ts.tv_sec = (time_t)(wake / 1000000000u);
-    ts.tv_nsec = (long)(wake % 1000000000u);
-    /* Absolute time: an interrupted sleep just resumes (bounded). */
-    for (guard = 0; guard < 1000; guard++)
-      if (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) != EINTR)
-        break;
-  }
-  while ((now = pf_clock_now_ns()) < due_ns)
-#if defined(__x86_64__) || defined(__i386__)
-    __builtin_ia32_pause();
-#else
-    ;
-#endif
-  return now - due_ns;
+  return u->be->recv(u, out, cap, timeout_ms);
 }

@@ -1,6 +1,12 @@
 /*
- * pf_udp.h -- internal state of the UDP I/O layer (pf_udp.c: sockets,
- * addresses, mmsg backend, clocks; pf_udp_uring.c: io_uring backend).
+ * pf_udp.h -- internal state of the UDP I/O layer, shared by its files:
+ *   pf_udp.c        the socket core (config, addresses, socket options,
+ *                   DSCP, send planner, dispatch to a backend)
+ *   pf_udp_mmsg.c   sendmmsg/recvmmsg backend   } reached only through
+ *   pf_udp_uring.c  io_uring backend            } pf_udp_backend
+ *   pf_udp_msg.c    receive helpers both backends use (source address,
+ *                   UDP_GRO cmsg, GRO splitting)
+ * Calls go one way: core -> backends -> pf_udp_msg.c.
  * doc/internals/udp-io.md explains the design.
  */
 #ifndef PF_UDP_H
@@ -11,8 +17,19 @@
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <netinet/in.h>
+#include <netinet/udp.h>
 
 #include <punktfunk/punktfunk.h>
+
+#ifndef SOL_UDP
+#define SOL_UDP 17
+#endif
+#ifndef UDP_SEGMENT
+#define UDP_SEGMENT 103
+#endif
+#ifndef UDP_GRO
+#define UDP_GRO 104
+#endif
 
 /* Largest UDP payload one GSO send may carry: one IP datagram (65535)
  * minus the IPv6 header (40, the larger one) and the UDP header (8). */
@@ -28,6 +45,7 @@
 #define PF_UDP_BGID 7u
 
 struct io_uring;
+typedef struct pf_udp_backend pf_udp_backend;
 
 /* One datagram (or GRO super-packet) received but not yet fully handed
  * out: pf_udp_recv() stops when the caller's array is full and resumes
@@ -44,6 +62,7 @@ typedef struct pf_udp_rx_partial {
 
 struct pf_udp {
   const pf_mem *mem;
+  const pf_udp_backend *be; /* set before anything that can fail */
   pf_udp_config cfg;
   int fd;
   int family;
@@ -96,29 +115,43 @@ struct pf_udp {
 
 #define PF_UDP_TX_CMSG_SPACE CMSG_SPACE(sizeof(uint16_t))
 
-/* Fills |msg| (already holding its iovec) for one send: the GSO cmsg
- * when |seg| is non-zero and smaller than the payload.  pf_udp.c. */
-void pf_udp_fill_gso(pf_udp *u, size_t slot, size_t seg);
+/*
+ * A backend: what the core calls, once per open, batch, receive call or
+ * close (never per datagram).  pf_udp_open() picks one from
+ * cfg.backend; nothing else in the core knows which one it is.
+ */
+struct pf_udp_backend {
+  const char *name; /* pf_udp_stats.backend */
+  /* Called with the socket bound and the send slots allocated; sets up
+   * the receive side.  On failure the core still calls close(). */
+  int (*open)(pf_udp *u);
+  /* Frees what open() allocated, also after a failed or partial open. */
+  void (*close)(pf_udp *u);
+  /* Sends the first |n| prepared messages of u->tx_msgs; returns how
+   * many went (a prefix; u->tx_stop_err says why it stopped) or -errno
+   * when none did. */
+  int (*send)(pf_udp *u, size_t n);
+  /* pf_udp_recv() after the argument checks and the held error. */
+  int (*recv)(pf_udp *u, pf_udp_datagram *out, size_t cap, int timeout_ms);
+  /* pf_udp_fd(): the descriptor that polls readable when recv has data. */
+  int (*poll_fd)(const pf_udp *u);
+};
+
+extern const pf_udp_backend pf_udp_mmsg_backend;  /* pf_udp_mmsg.c */
+extern const pf_udp_backend pf_udp_uring_backend; /* pf_udp_uring.c */
+
+/* Receive helpers both backends use (pf_udp_msg.c). */
 
 /* Converts a received source name into a pf_udp_addr. */
 void pf_udp_addr_from_sockaddr(pf_udp_addr *a, const void *sa, size_t salen);
 
-/* Hands out segments of u->part into |out| from index |n|; returns the
- * new count and recycles (through the backend) the buffer when done. */
-size_t pf_udp_emit(pf_udp *u, pf_udp_datagram *out, size_t n, size_t cap);
-
 /* Walks a control buffer for the UDP_GRO segment size (0 if absent). */
 size_t pf_udp_cmsg_gro(const uint8_t *ctl, size_t ctllen);
 
-/* io_uring backend (pf_udp_uring.c). */
-int pf_udp_uring_open(pf_udp *u);
-void pf_udp_uring_close(pf_udp *u);
-/* Sends |n| prepared messages; returns messages sent or -errno. */
-int pf_udp_uring_send(pf_udp *u, size_t n);
-int pf_udp_uring_recv(pf_udp *u, pf_udp_datagram *out, size_t cap,
-                      int timeout_ms);
-int pf_udp_uring_poll_fd(const pf_udp *u);
-void pf_udp_uring_recycle(pf_udp *u, uint32_t bid);
+/* Hands out segments of u->part into |out| from index |n|; returns the
+ * new count.  When the last segment is out, u->part.active drops to 0
+ * and the caller owns the buffer again (io_uring: recycle it). */
+size_t pf_udp_emit(pf_udp *u, pf_udp_datagram *out, size_t n, size_t cap);
 
 /*
  * Test hook (not exported): the send call that would carry datagram

@@ -6,10 +6,11 @@
  * linked sendmsg SQEs submitted together and reaped before returning
  * (the caller's buffer is only borrowed during the call).  Receives are
  * one multishot recvmsg over a provided-buffer ring, set up by hand
- * because liburing 2.3 has no io_uring_setup_buf_ring().
+ * because liburing 2.3 has no io_uring_setup_buf_ring().  Reached only
+ * through pf_udp_uring_backend.  doc/internals/udp-io.md.
  */
 #ifndef _GNU_SOURCE
-#define _GNU_SOURCE /* sendmmsg, recvmmsg */
+#define _GNU_SOURCE /* struct mmsghdr */
 #endif
 #include "io/pf_udp.h"
 
@@ -65,9 +66,14 @@ static void br_return_now(pf_udp *u, uint32_t bid) {
   io_uring_buf_ring_advance(u->br, 1);
 }
 
-void pf_udp_uring_recycle(pf_udp *u, uint32_t bid) {
-  if (u->nrecycle < u->rx_nbufs)
-    u->recycle[u->nrecycle++] = (uint16_t)bid;
+/* Hands out u->part (pf_udp_emit()); once its last segment is out,
+ * its buffer goes on the list given back at the start of the next
+ * call, when no view of this call can still point at it. */
+static size_t emit(pf_udp *u, pf_udp_datagram *out, size_t n, size_t cap) {
+  n = pf_udp_emit(u, out, n, cap);
+  if (!u->part.active && u->nrecycle < u->rx_nbufs)
+    u->recycle[u->nrecycle++] = (uint16_t)u->part.bid;
+  return n;
 }
 
 static void recycle_flush(pf_udp *u) {
@@ -98,7 +104,7 @@ static int rx_arm(pf_udp *u) {
   return 0;
 }
 
-int pf_udp_uring_open(pf_udp *u) {
+static int uring_open(pf_udp *u) {
   struct io_uring_params p;
   struct io_uring_buf_reg reg;
   struct io_uring_cqe *cqe;
@@ -126,7 +132,7 @@ int pf_udp_uring_open(pf_udp *u) {
       u->cfg.ring_buffers ? u->cfg.ring_buffers : (u->cfg.gro ? 64u : 256u);
   /* COOP_TASKRUN: a datagram that arrives while this task runs does not
    * interrupt it with an IPI; the completion is posted at its next
-   * kernel entry (pf_udp_uring_recv() makes one when TASKRUN_FLAG says
+   * kernel entry (uring_recv() makes one when TASKRUN_FLAG says
    * work waits).  A sleeping task is still woken.  On loopback this
    * saves the sender's wake-ups and the receiver's interrupts: about a
    * quarter of pf-recv's system time at 6 Gb/s.  Kernels before 5.19
@@ -156,7 +162,7 @@ int pf_udp_uring_open(pf_udp *u) {
   u->rx_pool = pf_mem_aligned_alloc(u->mem, 4096, u->rx_nbufs * rx_slot(u));
   u->recycle = pf_mem_calloc(u->mem, u->rx_nbufs, sizeof(*u->recycle));
   if (!u->rx_pool || !u->recycle)
-    return PF_ERR_NOMEM; /* pf_udp_uring_close() via udp_free() */
+    return PF_ERR_NOMEM; /* the core calls uring_close() */
 
   /* The ring itself must be page aligned: mmap it (liburing 2.3 has no
    * io_uring_setup_buf_ring()). */
@@ -200,7 +206,7 @@ int pf_udp_uring_open(pf_udp *u) {
   return 0;
 }
 
-void pf_udp_uring_close(pf_udp *u) {
+static void uring_close(pf_udp *u) {
   if (u->rxr) {
     if (u->rxr->ring_fd >= 0 || u->br_registered)
       io_uring_queue_exit(u->rxr);
@@ -216,13 +222,18 @@ void pf_udp_uring_close(pf_udp *u) {
     munmap(u->br, u->br_bytes);
     u->br = NULL;
   }
+  pf_mem_free(u->mem, u->recycle);
+  u->recycle = NULL;
+  if (u->rx_pool)
+    pf_mem_aligned_free(u->mem, u->rx_pool);
+  u->rx_pool = NULL;
 }
 
-int pf_udp_uring_poll_fd(const pf_udp *u) {
+static int uring_poll_fd(const pf_udp *u) {
   return u->rxr->ring_fd;
 }
 
-int pf_udp_uring_send(pf_udp *u, size_t n) {
+static int uring_send(pf_udp *u, size_t n) {
   struct io_uring_sqe *sqe;
   struct io_uring_cqe *cqe;
   size_t i, reaped = 0, first_fail = n;
@@ -320,7 +331,7 @@ static int task_work_pending(struct io_uring *r) {
   return (IO_URING_READ_ONCE(*r->sq.kflags) & IORING_SQ_TASKRUN) != 0;
 }
 
-int pf_udp_uring_recv(pf_udp *u, pf_udp_datagram *out, size_t cap,
+static int uring_recv(pf_udp *u, pf_udp_datagram *out, size_t cap,
                       int timeout_ms) {
   struct io_uring_cqe *cqe;
   size_t n = 0;
@@ -329,7 +340,7 @@ int pf_udp_uring_recv(pf_udp *u, pf_udp_datagram *out, size_t cap,
   /* The views of the previous call are dead: their buffers go back. */
   recycle_flush(u);
   if (u->part.active) {
-    n = pf_udp_emit(u, out, n, cap);
+    n = emit(u, out, n, cap);
     if (n == cap)
       return (int)n;
   }
@@ -391,9 +402,18 @@ int pf_udp_uring_recv(pf_udp *u, pf_udp_datagram *out, size_t cap,
     rv = rx_take(u, cqe);
     io_uring_cqe_seen(u->rxr, cqe);
     if (rv)
-      n = pf_udp_emit(u, out, n, cap);
+      n = emit(u, out, n, cap);
     if (!u->rx_armed && n == 0 && (rv = rx_arm(u)) < 0)
       return rv;
   }
   return (int)n;
 }
+
+const pf_udp_backend pf_udp_uring_backend = {
+    .name = "io_uring",
+    .open = uring_open,
+    .close = uring_close,
+    .send = uring_send,
+    .recv = uring_recv,
+    .poll_fd = uring_poll_fd,
+};

@@ -450,8 +450,8 @@ static int free_ports(uint16_t *a, uint16_t *b) {
     *a = pf_udp_local_port(u1);
     *b = pf_udp_local_port(u2);
   }
-  pf_udp_close(u1);
-  pf_udp_close(u2);
+  pf_udp_del(u1);
+  pf_udp_del(u2);
   return rv;
 }
 

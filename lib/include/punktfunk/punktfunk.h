@@ -821,25 +821,25 @@ PF_EXTERN int pf_sender_get_stats(const pf_sender *sender,
 /* --- end of data plane: sender ------------------------------------ */
 
 /* ------------------------------------------------------------------ */
-/* UDP I/O (lib/io/pf_udp*.c; doc/internals/udp-io.md)                    */
+/* UDP I/O (lib/io/pf_udp*.c; doc/internals/udp-io.md)                */
 /* ------------------------------------------------------------------ */
 
 /*
- * The only part of the library that touches sockets, io_uring and
- * clocks.  The sans-I/O sender and receiver produce and consume
- * datagrams; this layer moves them over one UDP socket:
+ * The only part of the library that touches sockets and io_uring (its
+ * layer, lib/io, also holds the clock: see "Clocks" below).  The
+ * sans-I/O sender and receiver produce and consume datagrams; this
+ * layer moves them over one UDP socket:
  *
  * - send: uniform datagrams in one buffer go out with UDP GSO
  *   (UDP_SEGMENT, super-packets of at most 64 KiB), batched through
  *   io_uring (linked SQEs, one submit) or sendmmsg();
  * - receive: io_uring multishot recvmsg over a provided-buffer ring, or
  *   recvmmsg(); with UDP_GRO the kernel may hand over coalesced
- *   super-packets, which are split back into datagrams here;
- * - clocks and pacing: pf_clock_now_ns(), pf_udp_sleep_until().
+ *   super-packets, which are split back into datagrams here.
  *
  * Threads: one thread may send (pf_udp_send*, pf_udp_wait_writable)
  * while another receives (pf_udp_recv); calls of the same kind must not
- * run concurrently, and pf_udp_connect*() and pf_udp_close() must not
+ * run concurrently, and pf_udp_connect*() and pf_udp_del() must not
  * run concurrently with anything.  Stats read from a third thread may be
  * torn.
  *
@@ -938,7 +938,7 @@ typedef struct pf_udp_addr {
  * @struct pf_udp_datagram
  *
  * One received datagram.  |data| is borrowed: valid until the next call
- * to pf_udp_recv() or pf_udp_close() on the same pf_udp.
+ * to pf_udp_recv() or pf_udp_del() on the same pf_udp.
  */
 typedef struct pf_udp_datagram {
   const uint8_t *data;
@@ -950,7 +950,7 @@ typedef struct pf_udp_datagram {
 /**
  * @struct pf_udp_stats
  *
- * Counters of one pf_udp.  The caller sets struct_size; pf_udp_stats_get()
+ * Counters of one pf_udp.  The caller sets struct_size; pf_udp_get_stats()
  * fills that many bytes.
  */
 typedef struct pf_udp_stats {
@@ -1035,11 +1035,8 @@ PF_EXTERN PF_WARN_UNUSED int pf_udp_open(pf_udp **pu,
                                          const char *local, const char *peer,
                                          const pf_mem *mem);
 
-/** Closes the socket and ring and releases |u|; NULL is a no-op.
+/** Closes the socket and rings and releases |u|; NULL is a no-op.
  *  Datagram views from pf_udp_recv() become invalid. */
-PF_EXTERN void pf_udp_close(pf_udp *u);
-
-/** Same as pf_udp_close() (the house _new/_del pairing). */
 PF_EXTERN void pf_udp_del(pf_udp *u);
 
 /**
@@ -1147,7 +1144,7 @@ PF_EXTERN int pf_udp_wait_writable(pf_udp *u, int timeout_ms);
  * GRO super-packets back into the datagrams that were sent.  Waits up to
  * |timeout_ms| for the first one (0: do not wait; < 0: no limit), never
  * for more.  The views are borrowed: valid until the next pf_udp_recv()
- * or pf_udp_close() on |u|, when their buffers are recycled.  Nothing is
+ * or pf_udp_del() on |u|, when their buffers are recycled.  Nothing is
  * allocated.
  *
  * Returns the number of datagrams (1..cap), 0 on timeout, or:
@@ -1164,7 +1161,7 @@ PF_EXTERN PF_WARN_UNUSED int pf_udp_recv(pf_udp *u, pf_udp_datagram *out,
                                          size_t cap, int timeout_ms);
 
 /**
- * @function pf_udp_stats_get
+ * @function pf_udp_get_stats
  *
  * Copies the counters of |u| into |st|, whose struct_size the caller
  * sets (the first layout ends at rx_enobufs).
@@ -1172,7 +1169,7 @@ PF_EXTERN PF_WARN_UNUSED int pf_udp_recv(pf_udp *u, pf_udp_datagram *out,
  * Returns 0 or PF_ERR_INVALID_ARGUMENT (NULL) or PF_ERR_ABI
  * (st->struct_size smaller than the first layout).
  */
-PF_EXTERN int pf_udp_stats_get(const pf_udp *u, pf_udp_stats *st);
+PF_EXTERN int pf_udp_get_stats(const pf_udp *u, pf_udp_stats *st);
 
 /**
  * @function pf_udp_addr_format
@@ -1187,14 +1184,17 @@ PF_EXTERN int pf_udp_stats_get(const pf_udp *u, pf_udp_stats *st);
 PF_EXTERN int pf_udp_addr_format(const pf_udp_addr *a, char *buf,
                                  size_t len);
 
-/**
- * @function pf_udp_backend_parse
- *
- * Maps "io_uring"/"uring" to PF_UDP_IO_URING and "mmsg" to
- * PF_UDP_IO_MMSG (the tools' --io=NAME).  Returns the value or
- * PF_ERR_INVALID_ARGUMENT.
+/* --- end of UDP I/O ----------------------------------------------- */
+
+/* ------------------------------------------------------------------ */
+/* Clocks (lib/io/pf_clock.c; doc/internals/udp-io.md)                */
+/* ------------------------------------------------------------------ */
+
+/*
+ * The library's one time base and the pacing sleep.  The sans-I/O core
+ * reads no clock: the caller passes it pf_clock_now_ns() values.  Both
+ * functions are thread safe.
  */
-PF_EXTERN int pf_udp_backend_parse(const char *name);
 
 /**
  * @function pf_clock_now_ns
@@ -1204,25 +1204,25 @@ PF_EXTERN int pf_udp_backend_parse(const char *name);
  */
 PF_EXTERN uint64_t pf_clock_now_ns(void);
 
-/** pf_udp_sleep_until() spins only for the last 50 us (the default
+/** pf_clock_sleep_until() spins only for the last 50 us (the default
  *  timer slack), and sleeps before that. */
-#define PF_UDP_SPIN_NS 50000u
+#define PF_CLOCK_SPIN_NS 50000u
 
 /**
- * @function pf_udp_sleep_until
+ * @function pf_clock_sleep_until
  *
  * Returns at CLOCK_MONOTONIC time |due_ns| (at once if it has passed),
  * e.g. the send time of the next paced chunk.  Gaps longer than
- * PF_UDP_SPIN_NS are slept with clock_nanosleep() up to PF_UDP_SPIN_NS
+ * PF_CLOCK_SPIN_NS are slept with clock_nanosleep() up to PF_CLOCK_SPIN_NS
  * before |due_ns| (timer slack), and only that tail is spun, so pacing
  * does not hold a core.  Signals do not cut the wait short.
  *
  * Returns how late it returned in ns (0 if on time; large values mean
  * the thread was descheduled).
  */
-PF_EXTERN uint64_t pf_udp_sleep_until(uint64_t due_ns);
+PF_EXTERN uint64_t pf_clock_sleep_until(uint64_t due_ns);
 
-/* --- end of UDP I/O ----------------------------------------------- */
+/* --- end of clocks ------------------------------------------------ */
 
 /* ------------------------------------------------------------------ */
 /* Data plane: receiver                                                */
