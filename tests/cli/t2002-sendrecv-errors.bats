@@ -9,9 +9,13 @@ load sendrecv_helper
 
 teardown() { sr_teardown; }
 
-# send_to OPTIONS...: pf-send of a small length stream to pf-recv.
+# The input of send_small, made before pf-recv starts: pf-recv's idle
+# timeout runs from its start, and on a loaded machine making the input
+# can take longer than the short timeouts these tests use.
+setup() { make_records "$BATS_TEST_TMPDIR/in" 100 5000 70000; }
+
+# send_small OPTIONS...: pf-send of a small length stream to pf-recv.
 send_small() {
-  make_records "$BATS_TEST_TMPDIR/in" 100 5000 70000
   pf-send -q "$(sr_io)" -i "$BATS_TEST_TMPDIR/in" "$@" "127.0.0.1:$RECV_PORT"
 }
 
@@ -19,7 +23,7 @@ send_small() {
   key=$(sr_key)
   pf-send --gen-key "$BATS_TEST_TMPDIR/other.key"
   start_recv "$BATS_TEST_TMPDIR/out" 127.0.0.1:0 --key-file "$BATS_TEST_TMPDIR/other.key" \
-    --idle-timeout 0.5 "$(sr_io)" --stats-json "$BATS_TEST_TMPDIR/stats"
+    --idle-timeout 1.5 "$(sr_io)" --stats-json "$BATS_TEST_TMPDIR/stats"
   send_small --key-file "$key"
   wait_recv
   [ "$RECV_STATUS" -eq 1 ]
@@ -32,7 +36,7 @@ send_small() {
 @test "pf-recv expecting sealed datagrams rejects an unencrypted sender" {
   key=$(sr_key)
   start_recv "$BATS_TEST_TMPDIR/out" 127.0.0.1:0 --key-file "$key" \
-    --idle-timeout 0.5 "$(sr_io)"
+    --idle-timeout 1.5 "$(sr_io)"
   send_small --no-encrypt
   wait_recv
   [ "$RECV_STATUS" -eq 1 ]
@@ -43,7 +47,7 @@ send_small() {
 @test "a --shard-size mismatch is reported as a geometry mismatch, exit 1" {
   key=$(sr_key)
   start_recv "$BATS_TEST_TMPDIR/out" 127.0.0.1:0 --key-file "$key" \
-    --idle-timeout 0.5 "$(sr_io)" --shard-size 1000
+    --idle-timeout 1.5 "$(sr_io)" --shard-size 1000
   send_small --key-file "$key"
   wait_recv
   [ "$RECV_STATUS" -eq 1 ]
@@ -55,7 +59,7 @@ send_small() {
 @test "a --max-data-per-block mismatch is reported as a geometry mismatch, exit 1" {
   key=$(sr_key)
   start_recv "$BATS_TEST_TMPDIR/out" 127.0.0.1:0 --key-file "$key" \
-    --idle-timeout 0.5 "$(sr_io)" --max-data-per-block 50
+    --idle-timeout 1.5 "$(sr_io)" --max-data-per-block 50
   send_small --key-file "$key"
   wait_recv
   [ "$RECV_STATUS" -eq 1 ]

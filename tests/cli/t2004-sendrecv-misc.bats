@@ -117,11 +117,11 @@ io_round_trip() {
 
 @test "pf-recv exits 3 when the sender dies before the end of stream" {
   key=$(sr_key)
-  start_recv "$BATS_TEST_TMPDIR/out" 127.0.0.1:0 --key-file "$key" \
-    --idle-timeout 0.5 "$(sr_io)"
   # Three records, then a truncated one: pf-send fails without END.
   make_records "$BATS_TEST_TMPDIR/in" 10 20 30 4000
   head -c 100 "$BATS_TEST_TMPDIR/in" >"$BATS_TEST_TMPDIR/cut"
+  start_recv "$BATS_TEST_TMPDIR/out" 127.0.0.1:0 --key-file "$key" \
+    --idle-timeout 1.5 "$(sr_io)"
   run -1 pf-send -q --key-file "$key" "$(sr_io)" -i "$BATS_TEST_TMPDIR/cut" \
     "127.0.0.1:$RECV_PORT"
   wait_recv
