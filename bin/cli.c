@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <arpa/inet.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -190,6 +191,37 @@ void cli_pipe_grow(int fd, size_t bytes) {
   (void)fd;
   (void)bytes;
 #endif
+}
+
+int cli_addr_is_loopback(const char *addr) {
+  char host[64];
+  const char *hs, *he;
+  uint8_t a[16];
+  static const uint8_t loop6[16] = {0, 0, 0, 0, 0, 0, 0, 0,
+                                    0, 0, 0, 0, 0, 0, 0, 1};
+  static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+
+  if (!addr)
+    return 0;
+  if (addr[0] == '[') {
+    hs = addr + 1;
+    he = strchr(hs, ']');
+  } else {
+    hs = addr;
+    he = strrchr(addr, ':');
+  }
+  if (!he || (size_t)(he - hs) >= sizeof(host))
+    return 0;
+  memcpy(host, hs, (size_t)(he - hs));
+  host[he - hs] = '\0';
+  if (strcmp(host, "localhost") == 0)
+    return 1;
+  if (addr[0] != '[')
+    return inet_pton(AF_INET, host, a) == 1 && a[0] == 127;
+  if (strchr(host, '%') || inet_pton(AF_INET6, host, a) != 1)
+    return 0;
+  return memcmp(a, loop6, 16) == 0 ||
+         (memcmp(a, mapped, 12) == 0 && a[12] == 127);
 }
 
 int cli_refuse_tty(int fd, const char *what) {
@@ -427,9 +459,24 @@ int cli_key_generate(const char *path, uint32_t aead) {
   hex_encode(hs, k.salt, 4);
   n = snprintf(line, sizeof(line), "%s %s %s %s\n", CLI_KEY_MAGIC,
                cli_aead_name(aead), hk, hs);
-  fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  /* O_EXCL: never overwrite, and never follow a symbolic link (not even
+   * a dangling one) to create the file elsewhere; O_NOFOLLOW says so
+   * twice. */
+  fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
   if (fd < 0) {
-    cli_error("cannot create key file '%s': %s", path, strerror(errno));
+    struct stat lst;
+    int e = errno;
+
+    if (lstat(path, &lst) == 0 && S_ISLNK(lst.st_mode))
+      cli_error("cannot create key file '%s': it is a symbolic link (not "
+                "followed; remove it or give another name)",
+                path);
+    else if (e == EEXIST)
+      cli_error("cannot create key file '%s': it exists (a key file is never "
+                "overwritten; remove it or give another name)",
+                path);
+    else
+      cli_error("cannot create key file '%s': %s", path, strerror(e));
     goto out;
   }
   if (cli_write_all(fd, line, (size_t)n) != 0 || fsync(fd) != 0) {
@@ -463,10 +510,33 @@ int cli_key_read(const char *path, struct cli_key *k) {
     cli_error("cannot open key file '%s': %s", path, strerror(errno));
     return -1;
   }
-  if (fstat(fd, &st) == 0 && (st.st_mode & (S_IRWXG | S_IRWXO)))
-    cli_error("warning: key file '%s' is accessible by group or others "
-              "(mode %03o); chmod 600 it",
+  /* ssh's rule for private keys, checked on the file opened (no race
+   * with a rename): a regular file of this user that nobody else may
+   * read or write. */
+  if (fstat(fd, &st) != 0) {
+    cli_error("cannot read key file '%s': %s", path, strerror(errno));
+    close(fd);
+    return -1;
+  }
+  if (!S_ISREG(st.st_mode)) {
+    cli_error("key file '%s' is not a regular file", path);
+    close(fd);
+    return -1;
+  }
+  if (st.st_uid != geteuid()) {
+    cli_error("key file '%s' is owned by uid %u, not by this user (uid %u): "
+              "refused; give it to this user (chown) and chmod 600 it",
+              path, (unsigned)st.st_uid, (unsigned)geteuid());
+    close(fd);
+    return -1;
+  }
+  if (st.st_mode & (S_IRWXG | S_IRWXO)) {
+    cli_error("key file '%s' is accessible by group or others (mode %03o): "
+              "refused; chmod 600 it",
               path, (unsigned)(st.st_mode & 0777));
+    close(fd);
+    return -1;
+  }
   n = cli_read_full(fd, buf, sizeof(buf) - 1);
   close(fd);
   if (n < 0) {

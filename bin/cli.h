@@ -69,6 +69,14 @@ void cli_pipe_grow(int fd, size_t bytes);
 extern volatile sig_atomic_t cli_stop_requested;
 void cli_catch_stop_signals(void);
 
+/*
+ * 1 when |addr| ("HOST:PORT", "[V6]:PORT", "localhost:PORT", the address
+ * forms pf_udp_open() takes) names a loopback address: 127.0.0.0/8, ::1
+ * or ::ffff:127.0.0.0/104.  0 for anything else, the wildcard (":PORT",
+ * a bare port) and text that is not an address.
+ */
+int cli_addr_is_loopback(const char *addr);
+
 /* Returns -1 (after an error message) when |fd| is a terminal. */
 int cli_refuse_tty(int fd, const char *what);
 
@@ -126,14 +134,17 @@ int cli_udp_backend_parse(const char *name);
 
 /*
  * Writes a fresh key file (random key and salt from getrandom(2)) at
- * |path|, created with mode 0600 and refusing to overwrite an existing
- * file.  Returns 0 or -1 after an error message.
+ * |path|, created with mode 0600 (O_CREAT | O_EXCL | O_NOFOLLOW): an
+ * existing file or symbolic link at |path| is an error, never followed
+ * or overwritten.  Returns 0 or -1 after an error message.
  */
 int cli_key_generate(const char *path, uint32_t aead);
 
 /*
- * Reads the key file at |path| into |k|; warns when the file is readable
- * by group or others.  Returns 0 or -1 after an error message.
+ * Reads the key file at |path| into |k|.  Refuses (ssh's rule) a file
+ * that is not a regular file, not owned by the effective user, or
+ * readable or writable by group or others (the message says chmod 600).
+ * Returns 0 or -1 after an error message.
  */
 int cli_key_read(const char *path, struct cli_key *k);
 

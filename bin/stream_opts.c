@@ -94,6 +94,9 @@ int cli_stream_opt(int c, const char *arg, struct cli_stream_opts *o) {
   case CLI_SO_NO_ENCRYPT:
     o->no_encrypt = 1;
     break;
+  case CLI_SO_INSECURE:
+    o->insecure = 1;
+    break;
   case CLI_SO_AEAD:
     r = cli_parse_aead(arg, &o->aead);
     o->aead_given = 1;
@@ -127,10 +130,14 @@ int cli_stream_opt(int c, const char *arg, struct cli_stream_opts *o) {
 int cli_stream_getopt(int argc, char **argv, const char *shortopts,
                       const struct option *longopts, struct cli_stream_opts *o,
                       void (*usage)(FILE *), int *exit_status) {
-  int c, r;
+  int c, r, li;
 
   *exit_status = -1;
-  while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
+  for (;;) {
+    li = -1;
+    c = getopt_long(argc, argv, shortopts, longopts, &li);
+    if (c == -1)
+      break;
     r = cli_stream_opt(c, optarg, o);
     if (r > 0)
       continue;
@@ -149,8 +156,12 @@ int cli_stream_getopt(int argc, char **argv, const char *shortopts,
       *exit_status = CLI_EXIT_OK;
       return -1;
     }
+    /* The --no-encrypt rule looks at every address the tool uses. */
+    if (li >= 0 && strcmp(longopts[li].name, "peer") == 0)
+      o->peer = optarg;
     return c;
   }
+  o->addr = optind < argc ? argv[optind] : NULL;
   return -1;
 }
 
@@ -170,10 +181,40 @@ int cli_stream_opts_finish(struct cli_stream_opts *o) {
   return 0;
 }
 
+int cli_stream_check_unsealed(const struct cli_stream_opts *o) {
+  const char *bad = NULL;
+
+  if (!o->no_encrypt) {
+    if (o->insecure) {
+      cli_error("--insecure goes only with --no-encrypt");
+      return CLI_EXIT_USAGE;
+    }
+    return CLI_EXIT_OK;
+  }
+  if (o->insecure)
+    return CLI_EXIT_OK;
+  if (!cli_addr_is_loopback(o->addr))
+    bad = o->addr ? o->addr : "(none)";
+  else if (o->peer && !cli_addr_is_loopback(o->peer))
+    bad = o->peer;
+  if (!bad)
+    return CLI_EXIT_OK;
+  cli_error("--no-encrypt refused: '%s' is not a loopback address%s, and "
+            "without a key anyone on the path can forge, replay or end the "
+            "stream; use --key-file, or add --insecure to run unsealed "
+            "anyway",
+            bad,
+            bad == o->addr && (bad[0] == ':' || strchr(bad, ':') == NULL)
+                ? " (a bare port listens on every address)"
+                : "");
+  return CLI_EXIT_USAGE;
+}
+
 int cli_stream_load_key(const struct cli_stream_opts *o, struct cli_key *key,
                         const char *no_key_hint, void (*usage)(FILE *),
                         int usage_on_conflict) {
   const char *kf = o->key_file;
+  int rv;
 
   memset(key, 0, sizeof(*key));
   if (o->no_encrypt) {
@@ -183,8 +224,11 @@ int cli_stream_load_key(const struct cli_stream_opts *o, struct cli_key *key,
         usage(stderr);
       return CLI_EXIT_USAGE;
     }
-    return CLI_EXIT_OK;
+    return cli_stream_check_unsealed(o);
   }
+  rv = cli_stream_check_unsealed(o);
+  if (rv != CLI_EXIT_OK)
+    return rv;
   if (!kf) {
     const char *env = getenv("PF_KEY_FILE");
     if (env && *env)

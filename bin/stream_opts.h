@@ -42,6 +42,7 @@ enum {
   CLI_SO_MTU,
   CLI_SO_KEY_FILE,
   CLI_SO_NO_ENCRYPT,
+  CLI_SO_INSECURE,
   CLI_SO_AEAD,
   CLI_SO_IO,
   CLI_SO_STATS_JSON,
@@ -66,6 +67,7 @@ enum {
   {"max-frame-size", required_argument, NULL, CLI_SO_MAX_FRAME},               \
   {"key-file", required_argument, NULL, CLI_SO_KEY_FILE},                      \
   {"no-encrypt", no_argument, NULL, CLI_SO_NO_ENCRYPT},                        \
+  {"insecure", no_argument, NULL, CLI_SO_INSECURE},                            \
   {"aead", required_argument, NULL, CLI_SO_AEAD},                              \
   {"io", required_argument, NULL, CLI_SO_IO},                                  \
   {"stats-json", required_argument, NULL, CLI_SO_STATS_JSON},                  \
@@ -78,10 +80,14 @@ enum {
 
 struct cli_stream_opts {
   const char *key_file, *stats_json;
+  /* Recorded by cli_stream_getopt() for the --no-encrypt rule: the
+   * tool's address operand (pf-send's HOST:PORT, pf-recv's [ADDR:]PORT)
+   * and the value of a tool option named --peer. */
+  const char *addr, *peer;
   struct fr_spec framing;
   uint32_t fec, fec_percent, k, shard, mtu, backend, aead;
-  int aead_given, fec_percent_given, max_frame_given, no_encrypt, quiet,
-      verbose;
+  int aead_given, fec_percent_given, max_frame_given, no_encrypt, insecure,
+      quiet, verbose;
   uint64_t stats_interval_ns, max_frame;
 };
 
@@ -114,9 +120,17 @@ int cli_stream_getopt(int argc, char **argv, const char *shortopts,
 int cli_stream_opts_finish(struct cli_stream_opts *o);
 
 /*
+ * The --no-encrypt rule: unsealed datagrams only when every address the
+ * tool uses (o->addr and o->peer) is a loopback address, unless
+ * --insecure; --insecure without --no-encrypt is an error too.  Returns
+ * CLI_EXIT_OK, or CLI_EXIT_USAGE after an error message.
+ */
+int cli_stream_check_unsealed(const struct cli_stream_opts *o);
+
+/*
  * Loads the key of --key-file (or PF_KEY_FILE) into |key| unless
- * --no-encrypt; |no_key_hint| completes "... or --no-encrypt to " in the
- * message for a missing key.  |usage| is printed on a missing key, and on
+ * --no-encrypt (after cli_stream_check_unsealed()); |no_key_hint|
+ * completes "... or --no-encrypt to " in the message for a missing key.  |usage| is printed on a missing key, and on
  * --no-encrypt with --key-file when |usage_on_conflict|.  Returns a
  * CLI_EXIT_* status.
  */
@@ -185,6 +199,7 @@ void cli_meter_close(struct cli_meter *m);
   "      --key-file FILE         key file (or env PF_KEY_FILE)\n"
 
 #define CLI_STREAM_HELP_AEAD                                                   \
+  "      --insecure              allow --no-encrypt beyond loopback\n"        \
   "      --aead NAME             aes128gcm or chacha20poly1305\n"
 
 #define CLI_STREAM_HELP_IO                                                     \

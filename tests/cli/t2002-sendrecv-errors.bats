@@ -118,22 +118,110 @@ send_small() {
   [[ "$stderr" == *"exclude each other"* ]]
 }
 
+@test "--no-encrypt beyond loopback is refused with exit 2 unless --insecure" {
+  for a in 192.0.2.1:9 '[2001:db8::1]:9' '[::ffff:192.0.2.1]:9' 128.0.0.1:9; do
+    run -2 --separate-stderr pf-send --no-encrypt "$a" </dev/null
+    [[ "$stderr" == "pf-send: --no-encrypt refused: '$a' is not a loopback address"*"use --key-file, or add --insecure"* ]]
+  done
+  run -2 --separate-stderr pf-recv --no-encrypt -o /dev/null 0
+  [[ "$stderr" == *"pf-recv: --no-encrypt refused: '0' is not a loopback address (a bare port listens on every address)"* ]]
+  for a in 0.0.0.0:0 '[::]:0' :0; do
+    run -2 --separate-stderr pf-recv --no-encrypt -o /dev/null "$a"
+    [[ "$stderr" == *"pf-recv: --no-encrypt refused: '$a' is not a loopback"* ]]
+  done
+  # A loopback listener with a --peer elsewhere: both ends must be loopback.
+  run -2 --separate-stderr pf-recv --no-encrypt --peer 192.0.2.1:9 -o /dev/null 127.0.0.1:0
+  [[ "$stderr" == *"'192.0.2.1:9' is not a loopback address"* ]]
+  # --insecure lets it through: the listener runs into its idle timeout.
+  run -1 --separate-stderr pf-recv --no-encrypt --insecure "$(sr_io)" \
+    --idle-timeout 0.05 -o /dev/null 0
+  [[ "$stderr" == *"no datagrams received"* ]]
+  [[ "$stderr" != *refused* ]]
+  # --insecure alone means nothing, and is said so.
+  key=$(sr_key)
+  run -2 --separate-stderr pf-send --insecure --key-file "$key" 127.0.0.1:9 </dev/null
+  [[ "$stderr" == *"--insecure goes only with --no-encrypt"* ]]
+}
+
+@test "--no-encrypt on loopback addresses needs no --insecure" {
+  for a in 127.0.0.1:0 127.1.2.3:0 localhost:0; do
+    run -1 --separate-stderr pf-recv --no-encrypt "$(sr_io)" --idle-timeout 0.05 \
+      -o /dev/null --peer 127.0.0.1:9 "$a"
+    [[ "$stderr" == *"no datagrams received"* ]] || { echo "$a: $stderr"; return 1; }
+  done
+  if ipv6_available; then
+    run -1 --separate-stderr pf-recv --no-encrypt "$(sr_io)" --idle-timeout 0.05 \
+      -o /dev/null '[::1]:0'
+    [[ "$stderr" == *"no datagrams received"* ]]
+  fi
+  run -0 --separate-stderr pf-send --no-encrypt -q localhost:9 </dev/null
+  run -0 --separate-stderr pf-send --no-encrypt -q 127.0.0.1:9 </dev/null
+}
+
 @test "pf-send --gen-key writes a 0600 pf-key-v1 file and refuses to overwrite it" {
   run -0 pf-send --gen-key "$BATS_TEST_TMPDIR/k"
   [ "$(stat -c %a "$BATS_TEST_TMPDIR/k")" = 600 ]
   grep -Eq '^pf-key-v1 aes128gcm [0-9a-f]{32} [0-9a-f]{8}$' "$BATS_TEST_TMPDIR/k"
+  echo keep >"$BATS_TEST_TMPDIR/k"
   run -1 --separate-stderr pf-send --gen-key "$BATS_TEST_TMPDIR/k"
-  [[ "$stderr" == *"cannot create key file"*"exists"* ]]
+  [[ "$stderr" == *"cannot create key file"*"it exists (a key file is never overwritten"* ]]
+  [ "$(cat "$BATS_TEST_TMPDIR/k")" = keep ]
+  rm "$BATS_TEST_TMPDIR/k"
+  pf-send --gen-key "$BATS_TEST_TMPDIR/k"
   pf-send --gen-key "$BATS_TEST_TMPDIR/k2"
   run ! cmp -s "$BATS_TEST_TMPDIR/k" "$BATS_TEST_TMPDIR/k2"
 }
 
-@test "a group- or world-readable key file draws a warning" {
+@test "a key file readable or writable by group or others is refused: chmod 600" {
   pf-send --gen-key "$BATS_TEST_TMPDIR/k"
-  chmod 644 "$BATS_TEST_TMPDIR/k"
+  for mode in 640 604 620 602 660; do
+    chmod "$mode" "$BATS_TEST_TMPDIR/k"
+    run -1 --separate-stderr pf-recv --key-file "$BATS_TEST_TMPDIR/k" "$(sr_io)" \
+      --idle-timeout 0.05 -q -o "$BATS_TEST_TMPDIR/out" 127.0.0.1:0
+    [[ "$stderr" == *"pf-recv: key file"*"accessible by group or others (mode $mode): refused; chmod 600 it"* ]]
+    [[ "$stderr" != *"no datagrams"* ]]
+    run -1 --separate-stderr pf-send --key-file "$BATS_TEST_TMPDIR/k" 127.0.0.1:9 </dev/null
+    [[ "$stderr" == *"pf-send: key file"*"(mode $mode): refused; chmod 600 it"* ]]
+    run -1 --separate-stderr env PF_KEY_FILE="$BATS_TEST_TMPDIR/k" pf-send 127.0.0.1:9 </dev/null
+    [[ "$stderr" == *"chmod 600"* ]]
+  done
+  # 0600 and 0400 are fine.
+  for mode in 600 400; do
+    chmod "$mode" "$BATS_TEST_TMPDIR/k"
+    run -1 --separate-stderr pf-recv --key-file "$BATS_TEST_TMPDIR/k" "$(sr_io)" \
+      --idle-timeout 0.05 -q -o "$BATS_TEST_TMPDIR/out" 127.0.0.1:0
+    [[ "$stderr" == *"no datagrams received"* ]]
+  done
+}
+
+@test "a key file owned by another user is refused" {
+  [ "$(id -u)" -eq 0 ] || skip "needs root to give a file to another uid"
+  pf-send --gen-key "$BATS_TEST_TMPDIR/k"
+  chown 65534 "$BATS_TEST_TMPDIR/k"
+  run -1 --separate-stderr pf-send --key-file "$BATS_TEST_TMPDIR/k" 127.0.0.1:9 </dev/null
+  [[ "$stderr" == *"pf-send: key file"*"is owned by uid 65534, not by this user (uid 0): refused"*"chmod 600"* ]]
   run -1 --separate-stderr pf-recv --key-file "$BATS_TEST_TMPDIR/k" "$(sr_io)" \
     --idle-timeout 0.05 -q -o "$BATS_TEST_TMPDIR/out" 127.0.0.1:0
-  [[ "$stderr" == *"warning: key file"*"accessible by group or others"* ]]
+  [[ "$stderr" == *"owned by uid 65534"*"refused"* ]]
+}
+
+@test "a key file that is not a regular file is refused" {
+  run -1 --separate-stderr pf-send --key-file /dev/null 127.0.0.1:9 </dev/null
+  [[ "$stderr" == *"key file '/dev/null' is not a regular file"* ]]
+}
+
+@test "pf-send --gen-key never follows a symbolic link" {
+  # A dangling link: following it would create the target.
+  ln -s "$BATS_TEST_TMPDIR/target" "$BATS_TEST_TMPDIR/link"
+  run -1 --separate-stderr pf-send --gen-key "$BATS_TEST_TMPDIR/link"
+  [[ "$stderr" == *"cannot create key file '$BATS_TEST_TMPDIR/link': it is a symbolic link (not followed"* ]]
+  [ ! -e "$BATS_TEST_TMPDIR/target" ]
+  # A link to an existing file: that file stays as it was.
+  echo precious >"$BATS_TEST_TMPDIR/target"
+  run -1 --separate-stderr pf-send --gen-key "$BATS_TEST_TMPDIR/link"
+  [[ "$stderr" == *"it is a symbolic link"* ]]
+  [ "$(cat "$BATS_TEST_TMPDIR/target")" = precious ]
+  [ -L "$BATS_TEST_TMPDIR/link" ]
 }
 
 @test "a malformed key file is refused with exit 1" {
@@ -159,11 +247,11 @@ send_small() {
   [[ "$stderr" == *"invalid rate '10X'"* ]]
   run -2 --separate-stderr pf-send --no-encrypt
   [[ "$stderr" == *"no HOST:PORT given"* ]]
-  run -2 --separate-stderr pf-send --no-encrypt nohost:9
-  [[ "$stderr" == *"nohost:9"* ]]
+  run -2 --separate-stderr pf-send --no-encrypt --insecure nohost:9
+  [[ "$stderr" == *"cannot open a UDP socket to 'nohost:9'"* ]]
   run -2 --separate-stderr pf-recv --no-encrypt --idle-timeout x 0
   [[ "$stderr" == *"invalid idle timeout 'x'"* ]]
-  run -2 --separate-stderr pf-recv --no-encrypt -o /dev/null 1.2.3:0
+  run -2 --separate-stderr pf-recv --no-encrypt --insecure -o /dev/null 1.2.3:0
   [[ "$stderr" == *"invalid address"* ]]
   run -2 --separate-stderr pf-recv --no-encrypt --stats-json - 0
   [[ "$stderr" == *"--stats-json - needs --output"* ]]
