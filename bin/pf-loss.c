@@ -153,7 +153,7 @@ static const struct command commands[] = {
          OPT_AEAD | OPT_QUIET,
      "[--model periodic|bernoulli|gilbert|per-block] [--period N,...]\n"
      "         [--loss P,...] [--burst L,...] [--per-block N,...]\n"
-     "         [--fec-percent PCT,...] [-k K,...] [--code gf8,gf16]\n"
+     "         [--fec-percent PCT,...] [-k|--data-shards K,...] [--code gf8,gf16]\n"
      "         [--frame-size BYTES,...] [--frames N] [--shard-size N]\n"
      "         [--reorder P] [--duplicate P] [--aead NAME|none] [--seed N]\n"
      "         [--format table|csv|json] [--plot FILE.svg] [--expect-mds] "

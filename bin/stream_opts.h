@@ -5,8 +5,8 @@
  * the small run-time helpers both tools need around them (key, statistics,
  * signals, UDP socket).
  *
- * Each tool keeps its own `struct option` table (the man-page test reads
- * the long options from bin/pf-<tool>.c) and its own options; it reads
+ * Each tool keeps its own `struct option` table (the man-page test
+ * compares each tool's --help with its man page) and its own options; it reads
  * its arguments with cli_stream_getopt(), which parses the shared ones
  * and hands back the rest.  It includes framing.h.
  * Not part of the library: no API or ABI promise.

@@ -14,11 +14,46 @@ export PF_BUILDDIR PF_BIN PF_SRCDIR PF_VECTORS
 PATH="$PF_BIN:$PATH"
 export PATH
 
-# Long options of a tool, read from the getopt_long table in its source:
-# every quoted name inside `struct option ... = { ... };`.
-tool_long_options() {
-  awk '/struct option/ { on = 1 } on { print } on && /};/ { exit }' \
-    "$PF_SRCDIR/bin/$1.c" | grep -o '{"[a-z0-9-]*"' | tr -d '{"'
+# help_long_options TOOL: every long option named in `TOOL --help` and,
+# for a tool with commands, in `TOOL CMD --help` of each command listed
+# under "Commands:" -- what the binary itself says it takes.
+help_long_options() {
+  local t=$1 top cmds c
+  top=$("$t" --help) || return 1
+  cmds=$(printf '%s\n' "$top" |
+    awk '/^Commands:/ { on = 1; next } on && /^$/ { exit } on { print $1 }')
+  {
+    printf '%s\n' "$top"
+    for c in $cmds; do "$t" "$c" --help || return 1; done
+  } | grep -o -e '--[a-z0-9][a-z0-9-]*' | sed 's/^--//' | sort -u
+}
+
+# man_long_options MANPAGE: the long options its OPTIONS section defines,
+# i.e. those in the tag line after each .TP, up to the next .SH.
+man_long_options() {
+  awk '/^\.SH / { on = ($2 == "OPTIONS") } on && tag { print; tag = 0 }
+       on && /^\.TP/ { tag = 1 }' "$1" |
+    grep -o -e '\\-\\-[a-z0-9][a-z0-9-]*' -e '--[a-z0-9][a-z0-9-]*' |
+    sed 's/^\(\\-\\-\|--\)//' | sort -u
+}
+
+# help_matches_man TOOL MANPAGE: 0 when every long option of TOOL's --help
+# (TOOL: a name on PATH or a path) is defined in the man page's OPTIONS
+# and vice versa; otherwise prints each difference and returns 1.
+help_matches_man() {
+  local h m o rv=0
+  h=$(help_long_options "$1") || { echo "$1 --help failed"; return 1; }
+  m=$(man_long_options "$2")
+  [ -n "$h" ] || { echo "$1: no long options in --help"; return 1; }
+  for o in $h; do
+    grep -qx -e "$o" <<<"$m" ||
+      { echo "$1: --$o is in --help but not in the OPTIONS of $2"; rv=1; }
+  done
+  for o in $m; do
+    grep -qx -e "$o" <<<"$h" ||
+      { echo "$1: --$o is in the OPTIONS of $2 but not in --help"; rv=1; }
+  done
+  return $rv
 }
 
 # The splitmix test-data generator built by make check (the byte stream of
