@@ -93,7 +93,7 @@ static PunktfunkStatus core_status(int rv) {
   return PUNKTFUNK_STATUS_PANIC;
 }
 
-/* Config::validate of wire-notes sections 2.4 and 9.4. */
+/* The original's Config::validate (doc/wire-format.md 5.1, 5.2, 12.3). */
 static PunktfunkStatus core_validate(const PunktfunkConfig *c) {
   uint32_t ceiling, m, i;
   uint64_t shards, blocks;

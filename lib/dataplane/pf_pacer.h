@@ -1,8 +1,8 @@
 /*
  * pf_pacer.h -- computed (never slept) send pacing for the sender: each
  * AU leaves as a burst, and the rest is spread in chunks over a budget
- * derived from the pacing rate.  See doc/wire-format.md "Pacing" and
- * /work/shared/docs/wire-notes.md section 8.3 for the original's rules.
+ * derived from the pacing rate.  See doc/wire-format.md section 9
+ * ("Pacing") and 12.2 for the original host's rules.
  *
  * Pure arithmetic over caller timestamps (ns); no clock, no allocation.
  */

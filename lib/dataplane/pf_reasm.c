@@ -627,7 +627,7 @@ int pf_reasm_push_info(pf_reasm *r, const uint8_t *pkt, size_t len,
     reason = &dummy;
   *reason = PF_DROP_NONE;
 
-  /* Firewall, in the order of wire-notes 3.2; nothing is allocated or
+  /* Firewall, in the order of doc/wire-format.md 10.3; nothing is allocated or
    * looked up before every field is within its limit. */
   if (!pkt || len < PF_WIRE_HEADER_BYTES)
     DROP(PF_DROP_TOO_SHORT);

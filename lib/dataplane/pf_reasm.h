@@ -1,5 +1,5 @@
 /*
- * pf_reasm.h -- the punktfunk/1 frame reassembler (wire-notes 3).
+ * pf_reasm.h -- the punktfunk/1 frame reassembler (doc/wire-format.md 10).
  *
  * Takes plaintext packets (40-byte header || shard), runs the per-packet
  * firewall, keeps the video and probe windows, copies data shards to
@@ -77,7 +77,8 @@ int pf_reasm_limits_derive(pf_reasm_limits *lim, uint32_t fec_scheme,
                            uint64_t budget, uint32_t max_frames,
                            uint32_t window_frames, uint64_t loss_window_ns);
 
-/* Parity shards per block for K data shards at |pct| % (wire-notes 2.3). */
+/* Parity shards per block for K data shards at |pct| % (doc/wire-format.md
+ * 5.2). */
 size_t pf_reasm_recovery_for(size_t k, uint32_t pct);
 
 /* Preallocates every fixed structure and makes the coder of the full

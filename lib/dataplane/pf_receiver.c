@@ -1,13 +1,13 @@
 /*
  * pf_receiver.c -- the public receiver: per datagram, AEAD open (sealed
  * mode), the anti-replay window, then the reassembler.  The order
- * follows the original client (wire-notes 1.1 and 4.1): authenticate
+ * follows the original client (doc/wire-format.md 10.1): authenticate
  * first, so a forged datagram can neither move the replay window nor
  * reach the header parser; replay check on the authenticated seq; then
  * reassembly.  Every drop is counted by reason; none is fatal.
  *
  * One shortcut before the open: an AU's datagrams take consecutive seqs
- * (the packetizer numbers them in wire order, wire-notes 2.5 and 4.4),
+ * (the packetizer numbers them in wire order, doc/wire-format.md 5.3),
  * so once a frame is finished the seq range of its AU is known
  * ([seq of block 0 data shard i] - i, plus the sum of K + M) and later
  * datagrams in it -- parity FEC did not need -- are dropped as late

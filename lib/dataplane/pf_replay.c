@@ -1,5 +1,6 @@
 /*
- * pf_replay.c -- anti-replay window (see pf_replay.h, wire-notes 4.2).
+ * pf_replay.c -- anti-replay window (see pf_replay.h, doc/wire-format.md
+ * 10.2).
  *
  * Bit (seq % W) stands for the one sequence in (highest - W, highest]
  * with that residue.  Moving |highest| forward clears the bits of the

@@ -1,5 +1,6 @@
 /*
- * pf_replay.h -- the punktfunk/1 anti-replay window (wire-notes 4.2).
+ * pf_replay.h -- the punktfunk/1 anti-replay window (doc/wire-format.md
+ * 10.2).
  *
  * A bitmap of PF_REPLAY_WINDOW sequence numbers behind the highest one
  * accepted.  It runs after a datagram has been authenticated, so a forged

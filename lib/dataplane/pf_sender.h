@@ -15,7 +15,7 @@
 #define PF_SENDER_MIN_RECOVERY 2u
 
 /*
- * recovery_shards(k, pct) of wire-notes section 2.3: 0 when |pct| or |k|
+ * recovery_shards(k, pct) of doc/wire-format.md 5.2: 0 when |pct| or |k|
  * is 0, else max(ceil(k * pct / 100), 2).  No clamp.
  */
 uint32_t pf_sender_recovery_for(uint32_t k, uint32_t pct);
@@ -26,7 +26,7 @@ uint32_t pf_sender_recovery_for(uint32_t k, uint32_t pct);
  */
 uint32_t pf_sender_block_parity(uint32_t k, uint32_t pct, uint32_t ceiling);
 
-/* Geometry of one AU, as the sender cuts it (wire-notes section 2.5). */
+/* Geometry of one AU, as the sender cuts it (doc/wire-format.md 5.1). */
 typedef struct pf_sender_geom {
   size_t total_data;  /* data shards of the AU, >= 1 */
   size_t blocks;      /* 1..65535 */

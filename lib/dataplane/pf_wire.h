@@ -1,7 +1,7 @@
 /*
  * pf_wire.h -- the punktfunk/1 data-plane packet header (40 bytes,
- * little-endian) and datagram layout.  doc/wire-format.md is the spec;
- * /work/shared/docs/wire-notes.md section 1 is its source.
+ * little-endian) and datagram layout.  doc/wire-format.md sections 1-3
+ * are the spec.
  *
  *   off size field
  *     0    8 pts_ns          capture timestamp, ns

@@ -1,6 +1,6 @@
 /*
  * harness.c -- the acceptance test of the original punktfunk C ABI
- * (wire-notes 9.8), written against <punktfunk/punktfunk_core.h> ONLY.
+ * (doc/wire-format.md 12.3), written against <punktfunk/punktfunk_core.h> ONLY.
  *
  * A loopback pair drops 1 of every 8 datagrams; 4 frames of 200000 bytes
  * (byte i of frame f = (i * 131 + f * 17) & 0xFF, pts = f * 1 ms, flags

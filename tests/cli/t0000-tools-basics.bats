@@ -75,3 +75,15 @@ load test_helper
     [ "$status" -eq 0 ] && [ -z "$stderr" ] || { echo "$t.1: $stderr"; return 1; }
   done
 }
+
+@test "sources and docs cite no notes or paths outside the repository" {
+  # The patterns are built from pieces so this file does not match itself.
+  local notes="wire""-notes" shared="\.\./""shared" work="/wo""rk/"
+  run grep -rnE -e "$notes" -e "$shared" -e "$work" \
+    --include='*.c' --include='*.h' --include='*.md' --include='*.am' \
+    --include='*.1' --include='*.bash' --include='*.bats' --include='*.sh' \
+    "$PF_SRCDIR/lib" "$PF_SRCDIR/bin" "$PF_SRCDIR/tests" "$PF_SRCDIR/doc" \
+    "$PF_SRCDIR/fuzz" "$PF_SRCDIR/bench" "$PF_SRCDIR/scripts" \
+    "$PF_SRCDIR/README.md" "$PF_SRCDIR/Makefile.am" "$PF_SRCDIR/configure.ac"
+  [ "$status" -eq 1 ] || { echo "$output"; return 1; }
+}

@@ -15,7 +15,7 @@
 
 #include "testutil.h"
 
-/* ---- layout: wire-notes 9.4 / 9.5, identical on LP64 and ILP32 ---- */
+/* ---- layout: doc/wire-format.md 12.3, identical on LP64 and ILP32 ---- */
 _Static_assert(sizeof(PunktfunkConfig) == 64, "PunktfunkConfig is 64 bytes");
 _Static_assert(offsetof(PunktfunkConfig, struct_size) == 0, "struct_size");
 _Static_assert(offsetof(PunktfunkConfig, role) == 4, "role");
@@ -158,7 +158,7 @@ static void test_punktfunk_config_validate(void) {
   t = h, t.fec_percent = 256, expect_invalid(t, "fec_percent 256");
   t = h, t.max_data_per_block = 0, expect_invalid(t, "K 0");
   t = h, t.max_data_per_block = 65536, expect_invalid(t, "K 65536");
-  /* 250 @ 15 % = 250 + 38 > 255 (wire-notes 2.4) */
+  /* 250 @ 15 % = 250 + 38 > 255 (doc/wire-format.md 5.2) */
   t = h, t.max_data_per_block = 250, t.fec_percent = 15;
   expect_invalid(t, "GF8 K + M > 255");
   t.fec_scheme = 1;

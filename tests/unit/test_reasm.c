@@ -1,6 +1,6 @@
 /*
  * test_reasm.c -- the reassembler: the per-packet firewall cases of the
- * original packet tests (wire-notes 11.4: limits {shard 16, K_max 8,
+ * original packet tests (doc/wire-format.md 12.5: limits {shard 16, K_max 8,
  * total 12, max_frame 4096}), the capture-time and index windows, the
  * separate probe window, completed memory, budgets and delivery rules.
  * FEC recovery end to end is in test_receiver.c.

@@ -3,7 +3,8 @@
  * here (pf_wire_header_encode + pf_fec_encode, data-first wire order as
  * the original packetizer) and fed through pf_receiver_read_datagram().
  *
- * - the multi-block kill cases of the original tests (wire-notes 11.3/4)
+ * - the multi-block kill cases of the original tests (doc/wire-format.md
+ *   12.5)
  *   for GF16 and GF8, in order and reversed with duplicates;
  * - seeded property runs: <= M losses per block always recover byte
  *   exact, > M never deliver;

@@ -1,6 +1,6 @@
 /*
  * test_replay.c -- the anti-replay window: the sequences of the original
- * replay.rs tests (wire-notes 11.5) exactly, word-boundary and wrap
+ * replay.rs tests (doc/wire-format.md 12.5) exactly, word-boundary and wrap
  * edges, and a seeded comparison against a naive model.
  */
 #include <stdlib.h>

@@ -1,7 +1,7 @@
 /*
  * test_sender.c -- the punktfunk/1 sender (lib/dataplane/pf_sender.c, pf_pacer.c):
- * the original packetizer's known answer (wire-notes 11.3), parity
- * count rules, MTU math (11.10), config validation, sealed datagrams
+ * the original packetizer's known answer (doc/wire-format.md 5.3), parity
+ * count rules, MTU math (section 8), config validation, sealed datagrams
  * pinned to an independent AES-GCM computation, seq exhaustion, pacing
  * on a virtual clock, no allocation in steady state, and the
  * allocation-failure sweep.
@@ -20,7 +20,7 @@ static const uint8_t key16[16] = {0x00, 0x01, 0x02, 0x03, 0x04, 0x05,
                                   0x0c, 0x0d, 0x0e, 0x0f};
 static const uint8_t salt[4] = {0xa5, 0x5a, 0xc3, 0x3c};
 
-/* The frame of wire-notes 11.3: byte i = (i * 31 + 3) & 0xFF. */
+/* The frame of doc/wire-format.md 5.3: byte i = (i * 31 + 3) & 0xFF. */
 static void kat_frame(uint8_t *f, size_t n) {
   size_t i;
 
@@ -98,7 +98,7 @@ static void test_pf_shard_payload_for_mtu(void) {
 }
 
 /*
- * wire-notes 11.3 (packet/tests.rs packetize_emits_all_data_before_any_
+ * doc/wire-format.md 5.3 (packet/tests.rs packetize_emits_all_data_before_any_
  * parity): 16-byte shards, K_max 4, 50 % FEC, a 100-byte frame: 11
  * packets, all data first.
  */
@@ -293,7 +293,7 @@ static void test_pf_sender_parity(void) {
 }
 
 /* Sealed datagrams: pinned hex (python3 cryptography, AES-128-GCM over
- * the header + shard built by hand from wire-notes 1.2), seqs from
+ * the header + shard built by hand from doc/wire-format.md 2), seqs from
  * initial_seq, and every datagram opens to the unsealed run's bytes. */
 static void test_pf_sender_sealed_kat(void) {
   static const char *p0 =

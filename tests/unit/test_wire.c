@@ -43,7 +43,7 @@ static int header_eq(const pf_pkt_header *a, const pf_pkt_header *b) {
          a->flags == b->flags;
 }
 
-/* Field offsets of wire-notes section 1.2, pinned byte by byte: every
+/* Field offsets of doc/wire-format.md section 2, pinned byte by byte: every
  * field holds its own offsets as values (LE), so any shifted field shows. */
 static void test_pf_wire_header_encode_positions(void) {
   static const char *hex = "0102030405060708"  /* pts_ns        @0  */

@@ -71,15 +71,13 @@ long tu_hex_decode(const char *hex, uint8_t *out, size_t cap) {
 
 const char *tu_vector_path(const char *name) {
   static char path[4096];
-  const char *dirs[4];
+  const char *dirs[2];
   const char *env = getenv("PF_VECTORS");
   size_t i, nd = 0;
 
   if (env && *env)
     dirs[nd++] = env;
   dirs[nd++] = "tests/vectors";
-  dirs[nd++] = "../shared/vectors";
-  dirs[nd++] = "../../shared/vectors";
   for (i = 0; i < nd; i++) {
     snprintf(path, sizeof(path), "%s/%s", dirs[i], name);
     if (access(path, R_OK) == 0)

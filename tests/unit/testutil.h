@@ -50,8 +50,8 @@ void tu_fill(uint64_t seed, uint8_t *buf, size_t len);
 
 /* Decodes lowercase/uppercase hex; returns bytes written or -1. */
 long tu_hex_decode(const char *hex, uint8_t *out, size_t cap);
-/* Returns the path of vector file |name| ($PF_VECTORS, tests/vectors,
- * ../shared/vectors), or NULL if none exists.  Static buffer. */
+/* Returns the path of vector file |name| ($PF_VECTORS, then
+ * tests/vectors), or NULL if none exists.  Static buffer. */
 const char *tu_vector_path(const char *name);
 
 /*
