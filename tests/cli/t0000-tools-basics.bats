@@ -44,7 +44,7 @@ load test_helper
     [ -f "$man" ] || { echo "no man page $man"; return 1; }
     help_matches_man "$t" "$man" || rv=1
   done
-  return $rv
+  [ "$rv" -eq 0 ]
 }
 
 @test "the --help / man page check catches an option missing on either side" {
@@ -56,6 +56,7 @@ load test_helper
   sed '/^\.BI \\-\\-key-file " FILE"$/d' "$man" >"$BATS_TEST_TMPDIR/pf-send.1"
   run -1 help_matches_man pf-send "$BATS_TEST_TMPDIR/pf-send.1"
   [[ "$output" == *"--key-file is in --help but not in the OPTIONS"* ]]
+  # shellcheck disable=SC2016 # the $ signs belong to the generated script
   printf '#!/bin/sh\n"%s" "$@"\n[ "$1" = --help ] && echo "  --brand-new  x"\nexit 0\n' \
     "$(command -v pf-recv)" >"$BATS_TEST_TMPDIR/pf-recv"
   chmod +x "$BATS_TEST_TMPDIR/pf-recv"
