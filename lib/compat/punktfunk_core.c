@@ -17,6 +17,7 @@
 #include <punktfunk/punktfunk_core.h>
 
 #include "dataplane/pf_sender.h"
+#include "dataplane/pf_wire.h"
 
 /* Largest sealed datagram: the receive buffer size of a client socket. */
 #define CORE_MAX_DGRAM PF_PKT_MAX_DATAGRAM
@@ -120,7 +121,7 @@ static PunktfunkStatus core_validate(const PunktfunkConfig *c) {
     return PUNKTFUNK_STATUS_INVALID_ARG;
   ceiling = c->fec_scheme == PUNKTFUNK_FEC_GF8 ? PF_FEC8_MAX_SHARDS
                                                : PF_FEC16_MAX_SHARDS;
-  m = pf_sender_recovery_for(c->max_data_per_block, c->fec_percent);
+  m = pf_wire_recovery_for(c->max_data_per_block, c->fec_percent);
   if ((uint64_t)c->max_data_per_block + m > ceiling)
     return PUNKTFUNK_STATUS_INVALID_ARG;
   if (c->max_frame_bytes == 0 || c->max_frame_bytes > UINT32_MAX)
