@@ -16,6 +16,7 @@
 #include <punktfunk/punktfunk.h>
 #include <punktfunk/punktfunk_core.h>
 
+#include "compat/pf_core.h"
 #include "dataplane/pf_sender.h"
 #include "dataplane/pf_wire.h"
 
@@ -189,9 +190,11 @@ static PunktfunkStatus core_session_make(PunktfunkSession **ps,
     rc.fec_scheme = c->fec_scheme;
     rc.shard_payload = c->shard_payload;
     rc.max_data_per_block = c->max_data_per_block;
-    /* Accept whatever parity a sender may use (every packet carries its
-     * own K and M); the code's own limit still applies. */
-    rc.max_fec_percent = 1000;
+    /* A host never sends more than 90 % parity (the original packetizer
+     * and pf_sender clamp to PF_FEC_PERCENT_MAX, whatever fec_percent
+     * says), so blocks with more parity than M(K, 90 %) are no host's:
+     * the receiver drops them instead of decoding them. */
+    rc.max_fec_percent = PF_FEC_PERCENT_MAX;
     rc.max_frame_bytes = c->max_frame_bytes;
     rc.peer_direction = PF_DIR_HOST;
     if (c->encrypt != 0) {
@@ -203,6 +206,9 @@ static PunktfunkStatus core_session_make(PunktfunkSession **ps,
     rv = pf_receiver_new(&s->receiver, &rc, NULL);
     core_wipe(&rc, sizeof(rc));
   }
+  /* The cipher holds its own key schedule: our copy of the key is not
+   * needed past set-up (as pf_sender and pf_receiver wipe theirs). */
+  core_wipe(s->cfg.key, sizeof(s->cfg.key));
   if (rv != 0) {
     core_wipe(s, sizeof(*s));
     free(s);
@@ -210,6 +216,10 @@ static PunktfunkStatus core_session_make(PunktfunkSession **ps,
   }
   *ps = s;
   return PUNKTFUNK_STATUS_OK;
+}
+
+const uint8_t *pf_core_session_key(const PunktfunkSession *s) {
+  return s->cfg.key;
 }
 
 void punktfunk_session_free(PunktfunkSession *s) {
