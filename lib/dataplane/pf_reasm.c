@@ -496,6 +496,20 @@ static void window_advance(pf_reasm *r, int w) {
  * more than window_frames frames.  Returns 1 when the window jumped
  * (the packet is then used), 0 when the packet is to be dropped.
  */
+/*
+ * 1 if window |wn| has a newest frame and |idx| is at most window_frames
+ * ahead of it (or behind it).  pf_sender numbers probe and video AUs in
+ * one index space, so a probe window sees gaps as long as the video
+ * between two probes (and the video window the probes between two
+ * frames): a packet is far ahead only if it is near neither window.
+ */
+static int near_window(const pf_reasm *r, const struct window *wn,
+                       uint32_t idx) {
+  uint32_t d = idx - wn->newest;
+
+  return wn->have_newest && (d <= r->lim.window_frames || d > UINT32_MAX / 2);
+}
+
 static int window_far_ahead(pf_reasm *r, int w, const pf_pkt_header *h) {
   struct window *wn = &r->win[w];
   uint32_t d = h->frame_index - wn->cand;
@@ -744,12 +758,19 @@ int pf_reasm_push_info(pf_reasm *r, const uint8_t *pkt, size_t len,
   }
   wn = &r->win[w];
   if (!wn->have_newest) {
+    /* The first packet of a window: far ahead if the other window has
+     * a newest frame and it is not near that. */
+    if (r->win[!w].have_newest &&
+        !near_window(r, &r->win[!w], h.frame_index) &&
+        !window_far_ahead(r, w, &h))
+      DROP(PF_DROP_FAR_AHEAD);
     wn->have_newest = 1;
     wn->newest = h.frame_index;
     wn->newest_pts = h.pts_ns;
   } else if (h.frame_index != wn->newest &&
              (uint32_t)(h.frame_index - wn->newest) <= UINT32_MAX / 2) {
-    if (h.frame_index - wn->newest > r->lim.window_frames) {
+    if (h.frame_index - wn->newest > r->lim.window_frames &&
+        !near_window(r, &r->win[!w], h.frame_index)) {
       if (!window_far_ahead(r, w, &h))
         DROP(PF_DROP_FAR_AHEAD);
     } else {

@@ -843,6 +843,42 @@ static void test_pf_reasm_far_ahead(void) {
 }
 
 /*
+ * pf_sender numbers probe and video AUs in one index space: START is
+ * probe 0, the video 1..100, END probe 101.  END is 101 ahead of the
+ * probe window but next to the video window: not far ahead.  A forged
+ * probe far ahead of both is, and its first packet cannot set the probe
+ * window far from the video either.
+ */
+static void test_pf_reasm_far_ahead_shared_index(void) {
+  pf_reasm *r = mk();
+  pf_pkt_header h;
+  uint32_t f;
+  int why;
+
+  delivered = 0;
+  h = base();
+  h.frame_index = 5000;
+  h.user_flags = PF_USER_FLAG_PROBE;
+  for (f = 1; f <= 100; f++) {
+    pf_pkt_header v = base();
+    v.frame_index = f;
+    TU_CHECK_EQ(pushd(r, &v, 1, &why), 0);
+  }
+  TU_CHECK_EQ(push(r, &h, 1, &why), PF_ERR_DROP); /* first probe, far */
+  TU_CHECK_EQ(why, PF_DROP_FAR_AHEAD);
+  h.frame_index = 0; /* START (late) */
+  TU_CHECK_EQ(pushd(r, &h, 1, &why), 0);
+  h.frame_index = 101; /* END */
+  TU_CHECK_EQ(pushd(r, &h, 1, &why), 0);
+  TU_CHECK_EQ(delivered, 102);
+  h.frame_index = 101 + 65 + 1000;
+  TU_CHECK_EQ(push(r, &h, 1, &why), PF_ERR_DROP);
+  TU_CHECK_EQ(why, PF_DROP_FAR_AHEAD);
+  TU_CHECK_EQ(pf_reasm_get_counters(r)->drops[PF_DROP_FAR_AHEAD], 2);
+  pf_reasm_del(r);
+}
+
+/*
  * Size products on attacker-controlled values are checked: the frame
  * buffer of the largest frame (ceil((2^32 - 1) / 9152) shards of 9152
  * bytes, 4294969536 bytes) passes 2^32, so a 32-bit build refuses these
@@ -924,6 +960,7 @@ int main(void) {
   test_pf_reasm_parity_bound();
   test_pf_reasm_gf16_amplification();
   test_pf_reasm_far_ahead();
+  test_pf_reasm_far_ahead_shared_index();
   test_pf_reasm_size_overflow();
   return tu_finish("test_reasm");
 }
