@@ -16,7 +16,9 @@
 #include <punktfunk/punktfunk.h>
 #include <punktfunk/punktfunk_core.h>
 
+#include "compat/pf_core.h"
 #include "dataplane/pf_sender.h"
+#include "dataplane/pf_wire.h"
 
 /* Largest sealed datagram: the receive buffer size of a client socket. */
 #define CORE_MAX_DGRAM PF_PKT_MAX_DATAGRAM
@@ -120,7 +122,7 @@ static PunktfunkStatus core_validate(const PunktfunkConfig *c) {
     return PUNKTFUNK_STATUS_INVALID_ARG;
   ceiling = c->fec_scheme == PUNKTFUNK_FEC_GF8 ? PF_FEC8_MAX_SHARDS
                                                : PF_FEC16_MAX_SHARDS;
-  m = pf_sender_recovery_for(c->max_data_per_block, c->fec_percent);
+  m = pf_wire_recovery_for(c->max_data_per_block, c->fec_percent);
   if ((uint64_t)c->max_data_per_block + m > ceiling)
     return PUNKTFUNK_STATUS_INVALID_ARG;
   if (c->max_frame_bytes == 0 || c->max_frame_bytes > UINT32_MAX)
@@ -188,9 +190,11 @@ static PunktfunkStatus core_session_make(PunktfunkSession **ps,
     rc.fec_scheme = c->fec_scheme;
     rc.shard_payload = c->shard_payload;
     rc.max_data_per_block = c->max_data_per_block;
-    /* Accept whatever parity a sender may use (every packet carries its
-     * own K and M); the code's own limit still applies. */
-    rc.max_fec_percent = 1000;
+    /* A host never sends more than 90 % parity (the original packetizer
+     * and pf_sender clamp to PF_FEC_PERCENT_MAX, whatever fec_percent
+     * says), so blocks with more parity than M(K, 90 %) are no host's:
+     * the receiver drops them instead of decoding them. */
+    rc.max_fec_percent = PF_FEC_PERCENT_MAX;
     rc.max_frame_bytes = c->max_frame_bytes;
     rc.peer_direction = PF_DIR_HOST;
     if (c->encrypt != 0) {
@@ -202,6 +206,9 @@ static PunktfunkStatus core_session_make(PunktfunkSession **ps,
     rv = pf_receiver_new(&s->receiver, &rc, NULL);
     core_wipe(&rc, sizeof(rc));
   }
+  /* The cipher holds its own key schedule: our copy of the key is not
+   * needed past set-up (as pf_sender and pf_receiver wipe theirs). */
+  core_wipe(s->cfg.key, sizeof(s->cfg.key));
   if (rv != 0) {
     core_wipe(s, sizeof(*s));
     free(s);
@@ -209,6 +216,10 @@ static PunktfunkStatus core_session_make(PunktfunkSession **ps,
   }
   *ps = s;
   return PUNKTFUNK_STATUS_OK;
+}
+
+const uint8_t *pf_core_session_key(const PunktfunkSession *s) {
+  return s->cfg.key;
 }
 
 void punktfunk_session_free(PunktfunkSession *s) {

@@ -26,6 +26,10 @@
 #define PARITY_POOL_MAX 512
 /* Loss reports kept. */
 #define LOSS_RING 64
+/* Far-ahead datagrams near one index, with no datagram of the current
+ * window in between, after which the window jumps to them (see
+ * window_far_ahead()). */
+#define RESYNC_DATAGRAMS 16u
 
 enum { SLOT_FREE = 0, SLOT_ASM, SLOT_READY, SLOT_OUT };
 enum { WIN_VIDEO = 0, WIN_PROBE = 1, NWIN = 2 };
@@ -74,6 +78,12 @@ struct window {
   uint32_t newest;
   uint64_t newest_pts;
   struct done_ent *done; /* [window_frames + 1] */
+  /* Far-ahead candidate: the furthest index of a run of datagrams more
+   * than window_frames ahead of newest, and how many arrived near it
+   * since the last datagram that was not far ahead. */
+  uint32_t cand;
+  uint64_t cand_pts;
+  uint32_t cand_count;
 };
 
 struct pf_reasm {
@@ -101,15 +111,6 @@ struct pf_reasm {
 
 static size_t div_up(size_t a, size_t b) {
   return a / b + (a % b != 0);
-}
-
-size_t pf_reasm_recovery_for(size_t k, uint32_t pct) {
-  size_t m;
-
-  if (pct == 0 || k == 0)
-    return 0;
-  m = div_up(k * pct, 100);
-  return m < 2 ? 2 : m;
 }
 
 int pf_reasm_limits_derive(pf_reasm_limits *lim, uint32_t fec_scheme,
@@ -140,8 +141,8 @@ int pf_reasm_limits_derive(pf_reasm_limits *lim, uint32_t fec_scheme,
   if (max_frames < 1 || max_frames > 4096 || window_frames < 1 ||
       window_frames > 1024 || loss_window_ns < 1)
     return PF_ERR_INVALID_ARGUMENT;
-  total =
-      max_data_shards + pf_reasm_recovery_for(max_data_shards, max_fec_percent);
+  total = (size_t)max_data_shards +
+          pf_wire_recovery_for(max_data_shards, max_fec_percent);
   if (total > ceiling)
     total = ceiling;
   /* GF16: punktfunk/1 blocks are what reed-solomon-simd can decode
@@ -156,7 +157,9 @@ int pf_reasm_limits_derive(pf_reasm_limits *lim, uint32_t fec_scheme,
   blocks = div_up(shards, max_data_shards);
   if (blocks > UINT16_MAX)
     return PF_ERR_INVALID_ARGUMENT;
-  rounded = shards * shard_bytes;
+  /* A frame buffer: on a 32-bit build this product can pass 2^32. */
+  if (pf_mul_overflow(shards, shard_bytes, &rounded))
+    return PF_ERR_INVALID_ARGUMENT;
   if (budget == 0) {
     if (pf_mul_overflow(rounded, 4, &rounded))
       return PF_ERR_INVALID_ARGUMENT;
@@ -168,6 +171,7 @@ int pf_reasm_limits_derive(pf_reasm_limits *lim, uint32_t fec_scheme,
   lim->shard_bytes = shard_bytes;
   lim->max_data_shards = max_data_shards;
   lim->max_total_shards = total;
+  lim->max_fec_percent = max_fec_percent;
   lim->max_blocks = blocks;
   lim->max_frame_bytes = (size_t)max_frame_bytes;
   lim->budget_bytes = (size_t)budget;
@@ -253,7 +257,7 @@ static uint8_t *par_data(struct par *p) {
 
 int pf_reasm_new(pf_reasm **pr, const pf_reasm_limits *lim, const pf_mem *mem) {
   pf_reasm *r;
-  size_t i, w, total_data_max;
+  size_t i, w, total_data_max, frame_max;
   int rv;
 
   if (!pr || !lim || lim->shard_bytes == 0 || lim->max_data_shards == 0 ||
@@ -269,7 +273,12 @@ int pf_reasm_new(pf_reasm **pr, const pf_reasm_limits *lim, const pf_mem *mem) {
   r->lim = *lim;
   r->fixed = sizeof(*r);
   r->last_out = -1;
-  total_data_max = r->lim.max_blocks * r->lim.max_data_shards;
+  if (pf_mul_overflow(r->lim.max_blocks, r->lim.max_data_shards,
+                      &total_data_max) ||
+      pf_mul_overflow(total_data_max, r->lim.shard_bytes, &frame_max)) {
+    pf_mem_free(mem, r);
+    return PF_ERR_INVALID_ARGUMENT;
+  }
   r->map_words = div_up(total_data_max, 64);
   r->ndone = (size_t)r->lim.window_frames + 1;
   r->par_bytes = sizeof(struct par) + r->lim.shard_bytes;
@@ -476,6 +485,57 @@ static void window_advance(pf_reasm *r, int w) {
       wn->done[i].used = 0;
 }
 
+/*
+ * A packet more than window_frames ahead of the newest frame.  Moving the
+ * window there would put every frame the current stream sends next
+ * behind it (stale), so one such packet -- forged in unsealed mode, or
+ * from another run -- must not move it.  The window jumps only on
+ * sustained evidence: RESYNC_DATAGRAMS far-ahead packets within
+ * window_frames of one another with no packet of the current window in
+ * between (every other packet resets the count), as after an outage of
+ * more than window_frames frames.  Returns 1 when the window jumped
+ * (the packet is then used), 0 when the packet is to be dropped.
+ */
+/*
+ * 1 if window |wn| has a newest frame and |idx| is at most window_frames
+ * ahead of it (or behind it).  pf_sender numbers probe and video AUs in
+ * one index space, so a probe window sees gaps as long as the video
+ * between two probes (and the video window the probes between two
+ * frames): a packet is far ahead only if it is near neither window.
+ */
+static int near_window(const pf_reasm *r, const struct window *wn,
+                       uint32_t idx) {
+  uint32_t d = idx - wn->newest;
+
+  return wn->have_newest && (d <= r->lim.window_frames || d > UINT32_MAX / 2);
+}
+
+static int window_far_ahead(pf_reasm *r, int w, const pf_pkt_header *h) {
+  struct window *wn = &r->win[w];
+  uint32_t d = h->frame_index - wn->cand;
+
+  if (wn->cand_count > 0 &&
+      (d <= r->lim.window_frames || (uint32_t)-d <= r->lim.window_frames)) {
+    wn->cand_count++;
+    if (d != 0 && d <= r->lim.window_frames) {
+      wn->cand = h->frame_index;
+      wn->cand_pts = h->pts_ns;
+    }
+  } else {
+    wn->cand = h->frame_index;
+    wn->cand_pts = h->pts_ns;
+    wn->cand_count = 1;
+  }
+  if (wn->cand_count < RESYNC_DATAGRAMS)
+    return 0;
+  wn->cand_count = 0;
+  wn->newest = wn->cand;
+  wn->newest_pts = wn->cand_pts;
+  r->cnt.window_resyncs++;
+  window_advance(r, w);
+  return 1;
+}
+
 /* ------------------------------------------------------------ frames */
 
 static struct slot *slot_find(pf_reasm *r, int w, uint32_t idx) {
@@ -489,11 +549,18 @@ static struct slot *slot_find(pf_reasm *r, int w, uint32_t idx) {
   return NULL;
 }
 
-/* Opens a frame; returns 0, PF_DROP_BUDGET or PF_DROP_NOMEM. */
+/* Opens a frame; returns 0, PF_DROP_LIMITS, PF_DROP_BUDGET or
+ * PF_DROP_NOMEM. */
 static int slot_open(pf_reasm *r, int w, const pf_pkt_header *h,
                      size_t total_data, struct slot **ps) {
-  size_t need = total_data * r->lim.shard_bytes, i;
+  size_t need, i;
   struct slot *best = NULL, *any = NULL;
+
+  /* total_data <= max_blocks * K_max, whose product with S pf_reasm_new
+   * checked; checked again here, where the buffer is sized, so a 32-bit
+   * build can never wrap into a small buffer. */
+  if (pf_mul_overflow(total_data, r->lim.shard_bytes, &need))
+    return PF_DROP_LIMITS;
 
   for (i = 0; i < r->lim.max_frames; i++) {
     struct slot *s = &r->slots[i];
@@ -670,6 +737,14 @@ int pf_reasm_push_info(pf_reasm *r, const uint8_t *pkt, size_t len,
       h.block_index + 1u == blocks ? total_data - (blocks - 1) * kmax : kmax;
   if (K != expect_k)
     DROP(PF_DROP_GEOMETRY);
+  /* M is tied to K: a conforming sender at up to max_fec_percent sends
+   * at most M(K) parity shards (the same function computes it there).
+   * Without this, one datagram with K = 1, M = limit - 1 and a parity
+   * index completes its block at once and costs a decode over K + M
+   * positions (GF16: 150x a normal datagram at pf-recv's defaults). */
+  if (h.recovery_shards >
+      pf_wire_recovery_for((uint32_t)K, r->lim.max_fec_percent))
+    DROP(PF_DROP_GEOMETRY);
   shard = pkt + PF_WIRE_HEADER_BYTES;
 
   /* Windows. */
@@ -683,14 +758,29 @@ int pf_reasm_push_info(pf_reasm *r, const uint8_t *pkt, size_t len,
   }
   wn = &r->win[w];
   if (!wn->have_newest) {
+    /* The first packet of a window: far ahead if the other window has
+     * a newest frame and it is not near that. */
+    if (r->win[!w].have_newest &&
+        !near_window(r, &r->win[!w], h.frame_index) &&
+        !window_far_ahead(r, w, &h))
+      DROP(PF_DROP_FAR_AHEAD);
     wn->have_newest = 1;
     wn->newest = h.frame_index;
     wn->newest_pts = h.pts_ns;
   } else if (h.frame_index != wn->newest &&
              (uint32_t)(h.frame_index - wn->newest) <= UINT32_MAX / 2) {
-    wn->newest = h.frame_index;
-    wn->newest_pts = h.pts_ns;
-    window_advance(r, w);
+    if (h.frame_index - wn->newest > r->lim.window_frames &&
+        !near_window(r, &r->win[!w], h.frame_index)) {
+      if (!window_far_ahead(r, w, &h))
+        DROP(PF_DROP_FAR_AHEAD);
+    } else {
+      wn->cand_count = 0;
+      wn->newest = h.frame_index;
+      wn->newest_pts = h.pts_ns;
+      window_advance(r, w);
+    }
+  } else {
+    wn->cand_count = 0;
   }
 
   s = slot_find(r, w, h.frame_index);
@@ -896,6 +986,7 @@ void pf_reasm_reset(pf_reasm *r) {
   r->loss_head = r->loss_len = 0;
   for (w = 0; w < NWIN; w++) {
     r->win[w].have_newest = 0;
+    r->win[w].cand_count = 0;
     for (i = 0; i < r->ndone; i++)
       r->win[w].done[i].used = 0;
   }

@@ -25,7 +25,8 @@ enum pf_drop_reason {
   PF_DROP_TOO_LONG,  /* longer than PF_WIRE_MAX_DATAGRAM */
   PF_DROP_BAD_MAGIC, /* magic != 0xC9 */
   PF_DROP_GEOMETRY,  /* fields disagree with each other, the derived
-                        geometry or the open frame / block */
+                        geometry or the open frame / block, or M is
+                        above what a sender at max_fec_percent uses */
   PF_DROP_LIMITS,    /* K, K+M, block count or frame size above limits */
   PF_DROP_STALE,     /* frame behind the index or capture-time window */
   PF_DROP_DUPLICATE, /* this shard is already held */
@@ -36,6 +37,9 @@ enum pf_drop_reason {
   PF_DROP_FEC,       /* FEC could not rebuild the block */
   PF_DROP_NOMEM,     /* the allocator failed */
   PF_DROP_OTHER_RUN, /* sealed: another run than the locked one */
+  PF_DROP_FAR_AHEAD, /* frame index more than window_frames ahead of the
+                        newest, without sustained evidence (see
+                        doc/internals/reassembly.md) */
   PF_DROP_NREASONS
 };
 
@@ -44,6 +48,7 @@ typedef struct pf_reasm_limits {
   size_t shard_bytes;      /* S: every packet must carry exactly this */
   size_t max_data_shards;  /* K_max (= the sender's max_data_per_block) */
   size_t max_total_shards; /* limit on K + M */
+  uint32_t max_fec_percent; /* M of a block <= pf_wire_recovery_for(K, it) */
   size_t max_blocks;       /* limit on block_count */
   size_t max_frame_bytes;  /* limit on frame_bytes */
   size_t budget_bytes;     /* frame buffers + held parity, allocated */
@@ -59,6 +64,7 @@ typedef struct pf_reasm_counters {
   uint64_t probe_frames_completed, probe_frames_dropped;
   uint64_t fec_recovered_shards, fec_late_shards;
   uint64_t losses_overflowed;
+  uint64_t window_resyncs; /* far-ahead jumps taken on sustained evidence */
   uint64_t drops[PF_DROP_NREASONS];
 } pf_reasm_counters;
 
@@ -66,8 +72,9 @@ typedef struct pf_reasm pf_reasm;
 
 /*
  * Fills |lim| from the receiver-level numbers: derives max_total_shards
- * (min(K_max + recovery(K_max, max_fec_percent), code ceiling)) and
- * max_blocks (ceil(ceil(max_frame / S) / K_max)), and a budget of
+ * (min(K_max + pf_wire_recovery_for(K_max, max_fec_percent), code
+ * ceiling)) and max_blocks (ceil(ceil(max_frame / S) / K_max)), keeps
+ * max_fec_percent for the per-block M bound, and sets a budget of
  * 4 x max frame when |budget| is 0.  Returns 0 or
  * PF_ERR_INVALID_ARGUMENT when the numbers are out of range.
  */
@@ -76,10 +83,6 @@ int pf_reasm_limits_derive(pf_reasm_limits *lim, uint32_t fec_scheme,
                            uint32_t max_fec_percent, uint64_t max_frame_bytes,
                            uint64_t budget, uint32_t max_frames,
                            uint32_t window_frames, uint64_t loss_window_ns);
-
-/* Parity shards per block for K data shards at |pct| % (doc/wire-format.md
- * 5.2). */
-size_t pf_reasm_recovery_for(size_t k, uint32_t pct);
 
 /* Preallocates every fixed structure and makes the coder of the full
  * block shape (so an unavailable code or kernel fails here).  0,

@@ -625,6 +625,8 @@ int pf_receiver_get_stats(const pf_receiver *r, pf_receiver_stats *out) {
   st.order_skipped_frames = r->order_skipped;
   st.order_late_frames = r->order_late;
   st.drop_other_run = d[PF_DROP_OTHER_RUN];
+  st.drop_far_ahead = d[PF_DROP_FAR_AHEAD];
+  st.window_resyncs = c->window_resyncs;
   memcpy(out, &st, n);
   return 0;
 }

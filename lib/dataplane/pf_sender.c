@@ -21,12 +21,14 @@
 #include <string.h>
 
 #include "base/pf_abi.h"
-#include "dataplane/pf_aead.h"
-#include "fec/pf_fec16.h"
-#include "fec/pf_fec_cache.h"
+#include "base/pf_log.h"
 #include "base/pf_mem.h"
+#include "base/pf_random.h"
+#include "dataplane/pf_aead.h"
 #include "dataplane/pf_pacer.h"
 #include "dataplane/pf_wire.h"
+#include "fec/pf_fec16.h"
+#include "fec/pf_fec_cache.h"
 
 /* The first published layout of pf_sender_config (ABI 1) ends here. */
 #define SENDER_CONFIG_V1_SIZE                                                 \
@@ -66,6 +68,8 @@ struct pf_sender {
   size_t frame_end[MAX_QUEUED_FRAMES];
   size_t fr_first, fr_count;
   uint64_t next_seq;
+  uint64_t sealed;    /* datagrams sealed under this key by this sender */
+  int limit_warned;   /* the AES-GCM usage warning was logged */
   uint32_t stream_seq;
   uint32_t frame_index;
   int broken; /* 0, or the fatal error every further AU gets */
@@ -84,19 +88,8 @@ uint32_t pf_shard_payload_for_mtu(uint32_t mtu, int ipv6) {
   return p > PF_PKT_MAX_SHARD_PAYLOAD ? PF_PKT_MAX_SHARD_PAYLOAD : p;
 }
 
-uint32_t pf_sender_recovery_for(uint32_t k, uint32_t pct) {
-  uint64_t m;
-
-  if (k == 0 || pct == 0)
-    return 0;
-  m = ((uint64_t)k * pct + 99u) / 100u;
-  if (m < PF_SENDER_MIN_RECOVERY)
-    m = PF_SENDER_MIN_RECOVERY;
-  return m > UINT32_MAX ? UINT32_MAX : (uint32_t)m;
-}
-
 uint32_t pf_sender_block_parity(uint32_t k, uint32_t pct, uint32_t ceiling) {
-  uint32_t m = pf_sender_recovery_for(k, pct);
+  uint32_t m = pf_wire_recovery_for(k, pct);
 
   if (k >= ceiling)
     return 0;
@@ -135,7 +128,7 @@ void pf_sender_config_default(pf_sender_config *cfg) {
   cfg->key_len = 0;
   cfg->direction = PF_DIR_HOST;
   cfg->max_frame_bytes = (uint64_t)64 << 20; /* 64 MiB */
-  cfg->initial_seq = 0;
+  cfg->initial_seq = PF_SEQ_RANDOM;
   cfg->pacing_rate_bps = 0;
   cfg->burst_bytes = 0;
   cfg->max_spread_ns = 0;
@@ -198,7 +191,7 @@ static int check_config(const pf_sender_config *c, uint32_t *ceiling) {
   /* The full block must fit the code at the configured share (a later
    * live change is clamped instead, see pf_sender_block_parity()). */
   if ((uint64_t)c->max_data_per_block +
-          pf_sender_recovery_for(c->max_data_per_block, c->fec_percent) >
+          pf_wire_recovery_for(c->max_data_per_block, c->fec_percent) >
       *ceiling)
     return PF_ERR_INVALID_ARGUMENT;
   if (c->fec_scheme == PF_FEC_GF16 &&
@@ -360,7 +353,18 @@ int pf_sender_new(pf_sender **psender, const pf_sender_config *cfg,
   s->hoff = c.aead != PF_AEAD_NONE ? PF_WIRE_SEQ_BYTES : 0;
   s->dgram_bytes = PF_WIRE_HEADER_BYTES + c.shard_payload +
                    (c.aead != PF_AEAD_NONE ? PF_WIRE_CRYPTO_OVERHEAD : 0);
-  s->next_seq = c.initial_seq;
+  if (c.initial_seq == PF_SEQ_RANDOM) {
+    /* 63 random bits: runs that share a key (a key file) must not share
+     * seqs, and 2^63 - 1 seqs stay available (doc/internals/nonces.md). */
+    uint64_t r;
+
+    rv = pf_random_bytes(&r, sizeof(r));
+    if (rv != 0)
+      goto fail;
+    s->next_seq = r >> 1;
+  } else {
+    s->next_seq = c.initial_seq;
+  }
   pf_pacer_init(&s->pacer, c.pacing_rate_bps, c.burst_bytes, c.max_spread_ns,
                 c.pace_chunk_packets);
   if (c.aead != PF_AEAD_NONE) {
@@ -494,7 +498,19 @@ static int seal_slots(pf_sender *s, size_t from, size_t n) {
                      ptlen) != (ptrdiff_t)s->dgram_bytes)
       return PF_ERR_CRYPTO_STATE;
   }
+  s->sealed += n;
+  if (s->cfg.aead == PF_AEAD_AES128GCM && !s->limit_warned &&
+      s->sealed > PF_SENDER_AESGCM_LIMIT) {
+    s->limit_warned = 1;
+    pf_log(PF_LOG_WARN,
+           "pf_sender: more than 2^23 datagrams sealed under one AES-128-GCM "
+           "key (the usage limit of RFC 9001 section 6.6); use a fresh key");
+  }
   return 0;
+}
+
+void pf_sender_set_sealed_count(pf_sender *s, uint64_t n) {
+  s->sealed = n;
 }
 
 int pf_sender_submit_frame(pf_sender *s, const uint8_t *data, size_t len,

@@ -10,18 +10,22 @@
 
 #include <punktfunk/punktfunk.h>
 
-/* Smallest parity count of a protected block (Moonlight's
- * minRequiredFecPackets). */
-#define PF_SENDER_MIN_RECOVERY 2u
-
 /*
- * recovery_shards(k, pct) of doc/wire-format.md 5.2: 0 when |pct| or |k|
- * is 0, else max(ceil(k * pct / 100), 2).  No clamp.
+ * Datagrams one AES-128-GCM key may seal: RFC 9001 section 6.6's
+ * confidentiality limit (attacker advantage 2^-57 for datagrams of up
+ * to 2^10 blocks; ours are at most 576).  A sender logs one warning
+ * (PF_LOG_WARN) when it has sealed more than this many
+ * (doc/internals/nonces.md).
  */
-uint32_t pf_sender_recovery_for(uint32_t k, uint32_t pct);
+#define PF_SENDER_AESGCM_LIMIT ((uint64_t)1 << 23)
+
+/* Tests only: sets the count of datagrams |s| has sealed, so the usage
+ * warning can be reached without sealing 2^23 datagrams. */
+void pf_sender_set_sealed_count(pf_sender *s, uint64_t n);
 
 /*
- * Parity of a block of |k| data shards at |pct|, clamped so that
+ * Parity of a block of |k| data shards at |pct|: pf_wire_recovery_for()
+ * (the one parity rule, shared with the receiver), clamped so that
  * k + m <= |ceiling| (the code's shard limit).
  */
 uint32_t pf_sender_block_parity(uint32_t k, uint32_t pct, uint32_t ceiling);

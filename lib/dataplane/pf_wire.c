@@ -6,6 +6,17 @@
 
 #include <punktfunk/punktfunk.h>
 
+uint32_t pf_wire_recovery_for(uint32_t k, uint32_t pct) {
+  uint64_t m;
+
+  if (k == 0 || pct == 0)
+    return 0;
+  m = ((uint64_t)k * pct + 99u) / 100u;
+  if (m < PF_WIRE_MIN_RECOVERY)
+    m = PF_WIRE_MIN_RECOVERY;
+  return m > UINT32_MAX ? UINT32_MAX : (uint32_t)m;
+}
+
 uint8_t *pf_wire_header_encode(uint8_t *out, const pf_pkt_header *h) {
   uint8_t *p = out;
 

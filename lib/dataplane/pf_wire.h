@@ -42,6 +42,10 @@
 #define PF_WIRE_FLAG_SOF 0x4u
 #define PF_WIRE_FLAG_PROBE 0x8u
 
+/* Smallest parity count of a protected block (Moonlight's
+ * minRequiredFecPackets). */
+#define PF_WIRE_MIN_RECOVERY 2u
+
 typedef struct pf_pkt_header {
   uint64_t pts_ns;
   uint32_t frame_index;
@@ -61,6 +65,18 @@ typedef struct pf_pkt_header {
 } pf_pkt_header;
 
 /* Writes the 40-byte header; returns out + 40. */
+/*
+ * The parity rule of doc/wire-format.md section 2.3, stated once: a block
+ * of |k| data shards at |pct| percent parity gets
+ *   M(k, pct) = 0                               if k = 0 or pct = 0,
+ *               max(ceil(k * pct / 100), 2)      otherwise
+ * (no clamp to the code's shard limit; the sender clamps K + M to it).
+ * The sender computes each block's M with it, and the receiver drops a
+ * block whose M exceeds M(K, max_fec_percent): both call this function,
+ * so they cannot disagree.
+ */
+uint32_t pf_wire_recovery_for(uint32_t k, uint32_t pct);
+
 uint8_t *pf_wire_header_encode(uint8_t *out, const pf_pkt_header *h);
 
 /*

@@ -2,12 +2,14 @@
  * udp-probe.c -- a numbered UDP datagram source and sink for the pf-loss
  * relay tests.  Loopback only; every wait is bounded.
  *
- *   udp-probe sink [-6] [-e] [-i IDLE_MS] [-m MAX_S]
+ *   udp-probe sink [-6] [-e] [-i IDLE_MS] [-m MAX_S] [-o FILE]
  *     Binds an ephemeral port on 127.0.0.1 (::1 with -6) and prints
  *     "port N" on standard output.  Counts datagrams until IDLE_MS
  *     (default 1000) pass without one (once one has arrived) or MAX_S
  *     seconds (default 30) in all; with -e echoes each one back to its
- *     sender.  Then prints one line:
+ *     sender; with -o writes the first 8 bytes of each datagram of at
+ *     least 8 bytes to FILE as 16 lowercase hex digits, one line each
+ *     (a sealed punktfunk/1 datagram's clear seq).  Then prints one line:
  *       received R unique U duplicates D reordered O maxgap_ms G gap_after S
  *     (reordered: arrived with a sequence number below one already seen;
  *     maxgap_ms: the longest silence between two arrivals, and the
@@ -91,7 +93,7 @@ static int open_socket(int v6, int port, struct sockaddr_storage *peer,
   return fd;
 }
 
-static int sink(int v6, int echo, long idle_ms, long max_s) {
+static int sink(int v6, int echo, long idle_ms, long max_s, FILE *seqs) {
   static unsigned char seen[1 << 20];
   unsigned char buf[65536];
   struct sockaddr_storage a;
@@ -129,6 +131,8 @@ static int sink(int v6, int echo, long idle_ms, long max_s) {
       int i;
       for (i = 0; i < 8; i++)
         seq = seq << 8 | buf[i];
+      if (seqs)
+        fprintf(seqs, "%016llx\n", seq);
       if (seq < sizeof(seen) * 8) {
         if (seen[seq / 8] & (1u << (seq % 8)))
           dups++;
@@ -239,14 +243,15 @@ static int send_probe(int v6, long port, long count, long size, long gap_us,
 int main(int argc, char **argv) {
   long port = 0, count = 0, size = 100, gap_us = 100, wait_ms = 0;
   long idle_ms = 1000, max_s = 30;
-  int v6 = 0, echo = 0, c;
+  int v6 = 0, echo = 0, c, rv;
+  FILE *seqs = NULL;
 
   if (argc < 2) {
     fprintf(stderr, "usage: udp-probe sink|send [options]\n");
     return 2;
   }
   optind = 2;
-  while ((c = getopt(argc, argv, "6ep:n:s:i:w:m:")) != -1) {
+  while ((c = getopt(argc, argv, "6ep:n:s:i:w:m:o:")) != -1) {
     switch (c) {
     case '6':
       v6 = 1;
@@ -273,12 +278,27 @@ int main(int argc, char **argv) {
     case 'm':
       max_s = num(optarg);
       break;
+    case 'o':
+      if (seqs)
+        fclose(seqs);
+      seqs = fopen(optarg, "w");
+      if (!seqs) {
+        perror("udp-probe: -o");
+        return 1;
+      }
+      break;
     default:
       return 2;
     }
   }
-  if (strcmp(argv[1], "sink") == 0)
-    return sink(v6, echo, idle_ms, max_s);
+  if (strcmp(argv[1], "sink") == 0) {
+    rv = sink(v6, echo, idle_ms, max_s, seqs);
+    if (seqs && fclose(seqs) != 0) {
+      perror("udp-probe: -o");
+      return 1;
+    }
+    return rv;
+  }
   if (strcmp(argv[1], "send") == 0) {
     if (port < 1 || port > 65535 || count > 1000000) {
       fprintf(stderr, "udp-probe: send needs -p PORT and -n COUNT\n");

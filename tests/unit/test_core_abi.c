@@ -13,6 +13,7 @@
 #include <punktfunk/punktfunk.h>
 #include <punktfunk/punktfunk_core.h>
 
+#include "compat/pf_core.h"
 #include "testutil.h"
 
 /* ---- layout: doc/wire-format.md 12.3, identical on LP64 and ILP32 ---- */
@@ -335,6 +336,69 @@ static void test_punktfunk_loopback(void) {
   free(copy);
 }
 
+/* Key hygiene: a session keeps no copy of the key after set-up (the
+ * cipher has its own schedule), host or client, and still works. */
+static void test_punktfunk_key_wiped(void) {
+  PunktfunkConfig h = cfg_default(0), c = cfg_default(1);
+  PunktfunkSession *hs = NULL, *cs = NULL;
+  PunktfunkFrame fr;
+  uint8_t buf[3000];
+  const uint8_t *k;
+  size_t i;
+  int nz;
+
+  h.encrypt = c.encrypt = 1;
+  for (i = 0; i < 16; i++)
+    h.key[i] = c.key[i] = (uint8_t)(0x51 + i);
+  TU_CHECK_EQ(punktfunk_test_loopback_pair(&h, &c, &hs, &cs),
+              PUNKTFUNK_STATUS_OK);
+  if (!hs || !cs)
+    return;
+  for (k = pf_core_session_key(hs), nz = 0, i = 0; i < 16; i++)
+    nz |= k[i];
+  TU_CHECK_MSG(nz == 0, "host session still holds the key");
+  for (k = pf_core_session_key(cs), nz = 0, i = 0; i < 16; i++)
+    nz |= k[i];
+  TU_CHECK_MSG(nz == 0, "client session still holds the key");
+  TU_CHECK(h.key[0] == 0x51); /* the caller's config is the caller's */
+  fill(buf, sizeof(buf), 9);
+  TU_CHECK_EQ(punktfunk_host_submit_frame(hs, buf, sizeof(buf), 0, 0),
+              PUNKTFUNK_STATUS_OK);
+  TU_CHECK_EQ(punktfunk_client_poll_frame(cs, &fr), PUNKTFUNK_STATUS_OK);
+  TU_CHECK(fr.len == sizeof(buf) && memcmp(fr.data, buf, sizeof(buf)) == 0);
+  punktfunk_session_free(hs);
+  punktfunk_session_free(cs);
+}
+
+/*
+ * The client bounds M per block at M(K, 90 %), not at 1000 % as before
+ * (the reassembler tests cover the drop itself): a host configured with
+ * 255 % clamps to 90 %, so its stream still passes that bound whole.
+ */
+static void test_punktfunk_parity_bound(void) {
+  PunktfunkConfig h = cfg_default(0), c = cfg_default(1);
+  PunktfunkSession *hs = NULL, *cs = NULL;
+  PunktfunkFrame fr;
+  PunktfunkStats st;
+  uint8_t buf[7000];
+
+  h.fec_percent = c.fec_percent = 255;
+  h.max_data_per_block = c.max_data_per_block = 8;
+  TU_CHECK_EQ(punktfunk_test_loopback_pair(&h, &c, &hs, &cs),
+              PUNKTFUNK_STATUS_OK);
+  if (!hs || !cs)
+    return;
+  fill(buf, sizeof(buf), 4);
+  TU_CHECK_EQ(punktfunk_host_submit_frame(hs, buf, sizeof(buf), 0, 0),
+              PUNKTFUNK_STATUS_OK);
+  TU_CHECK_EQ(punktfunk_client_poll_frame(cs, &fr), PUNKTFUNK_STATUS_OK);
+  TU_CHECK(fr.len == sizeof(buf) && memcmp(fr.data, buf, sizeof(buf)) == 0);
+  TU_CHECK_EQ(punktfunk_get_stats(cs, &st), PUNKTFUNK_STATUS_OK);
+  TU_CHECK_EQ(st.frames_completed, 1);
+  punktfunk_session_free(hs);
+  punktfunk_session_free(cs);
+}
+
 /* The harness shape with each scheme, sealed and not. */
 static void test_punktfunk_loopback_lossy(uint32_t scheme, uint32_t encrypt) {
   PunktfunkConfig h = cfg_default(0), c = cfg_default(1);
@@ -536,6 +600,8 @@ static void test_punktfunk_session_udp(void) {
 }
 
 int main(void) {
+  test_punktfunk_key_wiped();
+  test_punktfunk_parity_bound();
   test_punktfunk_status_codes();
   test_punktfunk_config_validate();
   test_punktfunk_null_safety();

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/pf_mem.h"
 #include "dataplane/pf_reasm.h"
 #include "dataplane/pf_wire.h"
 #include "testutil.h"
@@ -188,6 +189,20 @@ static void m_geo_last(pf_pkt_header *h) {
   h->block_index = 1;
   h->data_shards = 8;
 }
+/* block_index == block_count with K = K_max: with K = 1 (m_bi) the
+ * derived-K check would also catch a broken block_index bound; here it
+ * cannot (a block before the last has K = K_max), so only the bound
+ * stands between this packet and a write past the frame buffer. */
+static void m_bi_kmax(pf_pkt_header *h) {
+  h->frame_bytes = 8 * S;
+  h->data_shards = 8;
+  h->block_index = 1;
+}
+/* The amplification datagram: K 1, M = limit - 1, a parity index. */
+static void m_amp(pf_pkt_header *h) {
+  h->recovery_shards = 11;
+  h->shard_index = 1;
+}
 static void m_geo_first(pf_pkt_header *h) {
   h->frame_bytes = 13 * S;
   h->block_count = 2;
@@ -208,6 +223,8 @@ static void test_pf_reasm_firewall(void) {
       {"block_count 0", m_bc0, PF_DROP_GEOMETRY},
       {"block_count 33 > max", m_bc33, PF_DROP_LIMITS},
       {"block_index >= block_count", m_bi, PF_DROP_GEOMETRY},
+      {"block_index == block_count, K = K_max", m_bi_kmax, PF_DROP_GEOMETRY},
+      {"K 1, M 11 > M(1, 50 %) = 2", m_amp, PF_DROP_GEOMETRY},
       {"frame_bytes > max", m_fb, PF_DROP_LIMITS},
       {"block_count != derived", m_geo_bc, PF_DROP_GEOMETRY},
       {"K != derived (1 of 2)", m_geo_k, PF_DROP_GEOMETRY},
@@ -229,6 +246,9 @@ static void test_pf_reasm_firewall(void) {
                  rv, why, cases[i].why);
     TU_CHECK_MSG(drops_total(r) == 1, "case '%s': packets_dropped %llu",
                  cases[i].name, (unsigned long long)drops_total(r));
+    TU_CHECK_MSG(pf_reasm_get_counters(r)->drops[cases[i].why] == 1,
+                 "case '%s': not counted as reason %d", cases[i].name,
+                 cases[i].why);
     TU_CHECK_EQ(pf_reasm_inflight_bytes(r), 0);
     TU_CHECK_EQ(pf_reasm_inflight_frames(r), 0);
     TU_CHECK_EQ(frames_ready(r), 0);
@@ -265,8 +285,16 @@ static void test_pf_reasm_gf16_shapes(void) {
   TU_CHECK_MSG(rv == PF_ERR_DROP && why == PF_DROP_LIMITS, "rv %d why %d", rv,
                why);
   TU_CHECK_EQ(pf_reasm_inflight_bytes(r), 0);
-  /* The same block with M 32768 (compatible) is taken. */
-  h.recovery_shards = 32768;
+  TU_CHECK_EQ(pf_reasm_get_counters(r)->drops[PF_DROP_LIMITS], 1);
+  /* M 18001: a compatible shape, but more than a sender at 90 % makes
+   * for K 20000 (18000). */
+  h.recovery_shards = 18001;
+  rv = push(r, &h, 1, &why);
+  TU_CHECK_MSG(rv == PF_ERR_DROP && why == PF_DROP_GEOMETRY, "rv %d why %d",
+               rv, why);
+  TU_CHECK_EQ(pf_reasm_get_counters(r)->drops[PF_DROP_GEOMETRY], 1);
+  /* The same block with M 18000 is taken. */
+  h.recovery_shards = 18000;
   TU_CHECK_EQ(push(r, &h, 1, &why), 0);
   pf_reasm_del(r);
 }
@@ -283,6 +311,8 @@ static void test_pf_reasm_short_packets(void) {
     TU_CHECK_EQ(pf_reasm_push(r, buf, len, 0, &why), PF_ERR_DROP);
     TU_CHECK_EQ(why, PF_DROP_TOO_SHORT);
   }
+  TU_CHECK_EQ(pf_reasm_get_counters(r)->drops[PF_DROP_TOO_SHORT], n);
+  TU_CHECK_EQ(drops_total(r), n);
   TU_CHECK_EQ(frames_ready(r), 0);
   /* Trailing bytes beyond 40 + shard_bytes are ignored. */
   memset(buf + n, 0xEE, 8);
@@ -459,7 +489,7 @@ static void test_pf_reasm_probe_window_independent(void) {
   TU_CHECK_EQ(pf_reasm_get_counters(r)->probe_frames_completed, 1);
   TU_CHECK_EQ(pf_reasm_get_counters(r)->frames_completed, 200);
   /* And the other way: probe traffic far ahead does not age video. */
-  v = half(500, 3000 * MS, 0);
+  v = half(250, 3000 * MS, 0);
   TU_CHECK_EQ(push(r, &v, 1, &why), 0);
   for (i = 1; i <= 200; i++) {
     pf_pkt_header c = base();
@@ -632,6 +662,251 @@ static void test_pf_reasm_release_on_next_and_reset(void) {
   lim.release_on_next = 0;
 }
 
+/*
+ * M is tied to K (doc/wire-format.md 10.3): the bound is
+ * pf_wire_recovery_for(K, max_fec_percent), the sender's own M.  K 30
+ * at 15 % is 4.5 -> 5 (ceil); a floor in the bound would refuse the
+ * sender's fifth parity shard.
+ */
+static void test_pf_reasm_parity_bound(void) {
+  pf_reasm_limits l;
+  pf_reasm *r = NULL;
+  pf_pkt_header h = base();
+  int why = -1, rv;
+
+  TU_CHECK_EQ(pf_wire_recovery_for(30, 15), 5);
+  TU_CHECK_EQ(pf_reasm_limits_derive(&l, PF_FEC_GF8, S, 30, 15, 4096, 0, 8,
+                                     64, 120 * MS),
+              0);
+  TU_CHECK_EQ(l.max_total_shards, 35);
+  TU_CHECK_EQ(pf_reasm_new(&r, &l, NULL), 0);
+  if (!r)
+    return;
+  /* One 30-shard block; its last parity shard (index 34) is taken... */
+  h.frame_bytes = 30 * S;
+  h.data_shards = 30;
+  h.recovery_shards = 5;
+  h.shard_index = 34;
+  TU_CHECK_EQ(push(r, &h, 1, &why), 0);
+  TU_CHECK_EQ(why, PF_DROP_NONE);
+  /* ...M 6 for K 29 (4.35 -> 5) is not what a 15 % sender makes (K + M
+   * 35 is within max_total_shards: only the M bound sees it). */
+  h.frame_index = 1;
+  h.frame_bytes = 29 * S;
+  h.data_shards = 29;
+  h.recovery_shards = 6;
+  h.shard_index = 29;
+  rv = push(r, &h, 1, &why);
+  TU_CHECK_MSG(rv == PF_ERR_DROP && why == PF_DROP_GEOMETRY, "rv %d why %d",
+               rv, why);
+  TU_CHECK_EQ(pf_reasm_get_counters(r)->drops[PF_DROP_GEOMETRY], 1);
+  /* K 13 (a last block): M(13, 15 %) = max(ceil(1.95), 2) = 2. */
+  h.frame_index = 2;
+  h.frame_bytes = 13 * S;
+  h.data_shards = 13;
+  h.recovery_shards = 3;
+  h.shard_index = 13;
+  TU_CHECK_EQ(push(r, &h, 1, &why), PF_ERR_DROP);
+  TU_CHECK_EQ(why, PF_DROP_GEOMETRY);
+  h.recovery_shards = 2;
+  TU_CHECK_EQ(push(r, &h, 1, &why), 0);
+  pf_reasm_del(r);
+  /* max_fec_percent 0: no parity at all. */
+  TU_CHECK_EQ(pf_reasm_limits_derive(&l, PF_FEC_GF8, S, 8, 0, 4096, 0, 8, 64,
+                                     120 * MS),
+              0);
+  r = NULL;
+  TU_CHECK_EQ(pf_reasm_new(&r, &l, NULL), 0);
+  if (!r)
+    return;
+  h = base();
+  h.recovery_shards = 0;
+  TU_CHECK_EQ(push(r, &h, 1, &why), 0);
+  h.frame_index = 1;
+  h.recovery_shards = 2;
+  TU_CHECK_EQ(push(r, &h, 1, &why), PF_ERR_DROP);
+  TU_CHECK_EQ(why, PF_DROP_GEOMETRY);
+  pf_reasm_del(r);
+}
+
+/*
+ * GF16 amplification: with pf-recv's gf16 limits (K_max 200 at 90 %,
+ * K + M <= 380) one datagram of K 1, M 379 and a parity index used to
+ * complete its block at once and cost a decode over 512 positions.
+ */
+static void test_pf_reasm_gf16_amplification(void) {
+  pf_reasm_limits l;
+  pf_reasm *r = NULL;
+  pf_pkt_header h = base();
+  int why = -1, rv;
+
+  TU_CHECK_EQ(pf_reasm_limits_derive(&l, PF_FEC_GF16, S, 200, 90, 1u << 20, 0,
+                                     8, 64, 120 * MS),
+              0);
+  TU_CHECK_EQ(l.max_total_shards, 380);
+  TU_CHECK_EQ(pf_reasm_new(&r, &l, NULL), 0);
+  if (!r)
+    return;
+  h.fec_scheme = PF_FEC_GF16;
+  h.recovery_shards = 379;
+  h.shard_index = 1;
+  rv = push(r, &h, 1, &why);
+  TU_CHECK_MSG(rv == PF_ERR_DROP && why == PF_DROP_GEOMETRY, "rv %d why %d",
+               rv, why);
+  TU_CHECK_EQ(pf_reasm_get_counters(r)->drops[PF_DROP_GEOMETRY], 1);
+  TU_CHECK_EQ(pf_reasm_get_counters(r)->frames_completed, 0);
+  TU_CHECK_EQ(pf_reasm_inflight_frames(r), 0);
+  /* K 1 at 90 %: M 2 is what a sender makes; that block decodes. */
+  h.recovery_shards = 2;
+  TU_CHECK_EQ(push(r, &h, 1, &why), 0);
+  TU_CHECK_EQ(frames_ready(r), 1);
+  pf_reasm_del(r);
+}
+
+/*
+ * A frame index far ahead of the window (one forged unsealed datagram,
+ * or one from another run) does not move it: the real frames that
+ * follow are not made stale.  Sustained far-ahead traffic with nothing
+ * of the current window in between (an outage of more than the window)
+ * does move it, after 16 datagrams.
+ */
+static void test_pf_reasm_far_ahead(void) {
+  pf_reasm *r = mk();
+  const pf_reasm_counters *c = pf_reasm_get_counters(r);
+  pf_pkt_header h;
+  uint32_t f;
+  int why, i;
+
+  delivered = 0;
+  for (f = 10; f < 20; f++) {
+    h = base();
+    h.frame_index = f;
+    TU_CHECK_EQ(pushd(r, &h, 1, &why), 0);
+  }
+  /* The forged jump of 2^31 - 1, and 65 ahead (window 64). */
+  h = base();
+  h.frame_index = 19u + 0x7FFFFFFFu;
+  TU_CHECK_EQ(push(r, &h, 1, &why), PF_ERR_DROP);
+  TU_CHECK_EQ(why, PF_DROP_FAR_AHEAD);
+  h.frame_index = 19 + 65;
+  TU_CHECK_EQ(push(r, &h, 1, &why), PF_ERR_DROP);
+  TU_CHECK_EQ(why, PF_DROP_FAR_AHEAD);
+  TU_CHECK_EQ(c->drops[PF_DROP_FAR_AHEAD], 2);
+  /* The real stream goes on. */
+  for (f = 20; f < 30; f++) {
+    h = base();
+    h.frame_index = f;
+    TU_CHECK_EQ(pushd(r, &h, 1, &why), 0);
+  }
+  TU_CHECK_EQ(delivered, 20);
+  TU_CHECK_EQ(c->drops[PF_DROP_STALE], 0);
+  /* 64 ahead is a normal step. */
+  h = base();
+  h.frame_index = 29 + 64;
+  TU_CHECK_EQ(pushd(r, &h, 1, &why), 0);
+  TU_CHECK_EQ(delivered, 21);
+  /* Forged bursts of 15 interleaved with the real stream never jump. */
+  for (f = 94; f < 104; f++) {
+    for (i = 0; i < 15; i++) {
+      h = base();
+      h.frame_index = 5000u + (uint32_t)i;
+      TU_CHECK_EQ(push(r, &h, 1, &why), PF_ERR_DROP);
+      TU_CHECK_EQ(why, PF_DROP_FAR_AHEAD);
+    }
+    h = base();
+    h.frame_index = f;
+    TU_CHECK_EQ(pushd(r, &h, 1, &why), 0);
+  }
+  TU_CHECK_EQ(delivered, 31);
+  TU_CHECK_EQ(c->window_resyncs, 0);
+  /* An outage: the stream comes back 1000 frames on.  Its first 15
+   * datagrams are dropped, the 16th moves the window, the rest flow. */
+  for (f = 1103; f < 1118; f++) {
+    h = base();
+    h.frame_index = f;
+    TU_CHECK_EQ(push(r, &h, 1, &why), PF_ERR_DROP);
+    TU_CHECK_EQ(why, PF_DROP_FAR_AHEAD);
+  }
+  for (f = 1118; f < 1130; f++) {
+    h = base();
+    h.frame_index = f;
+    TU_CHECK_EQ(pushd(r, &h, 1, &why), 0);
+  }
+  TU_CHECK_EQ(c->window_resyncs, 1);
+  TU_CHECK_EQ(delivered, 31 + 12);
+  /* ...and the old index space is behind the window now. */
+  h = base();
+  h.frame_index = 104;
+  TU_CHECK_EQ(push(r, &h, 1, &why), PF_ERR_DROP);
+  TU_CHECK_EQ(why, PF_DROP_STALE);
+  pf_reasm_del(r);
+}
+
+/*
+ * pf_sender numbers probe and video AUs in one index space: START is
+ * probe 0, the video 1..100, END probe 101.  END is 101 ahead of the
+ * probe window but next to the video window: not far ahead.  A forged
+ * probe far ahead of both is, and its first packet cannot set the probe
+ * window far from the video either.
+ */
+static void test_pf_reasm_far_ahead_shared_index(void) {
+  pf_reasm *r = mk();
+  pf_pkt_header h;
+  uint32_t f;
+  int why;
+
+  delivered = 0;
+  h = base();
+  h.frame_index = 5000;
+  h.user_flags = PF_USER_FLAG_PROBE;
+  for (f = 1; f <= 100; f++) {
+    pf_pkt_header v = base();
+    v.frame_index = f;
+    TU_CHECK_EQ(pushd(r, &v, 1, &why), 0);
+  }
+  TU_CHECK_EQ(push(r, &h, 1, &why), PF_ERR_DROP); /* first probe, far */
+  TU_CHECK_EQ(why, PF_DROP_FAR_AHEAD);
+  h.frame_index = 0; /* START (late) */
+  TU_CHECK_EQ(pushd(r, &h, 1, &why), 0);
+  h.frame_index = 101; /* END */
+  TU_CHECK_EQ(pushd(r, &h, 1, &why), 0);
+  TU_CHECK_EQ(delivered, 102);
+  h.frame_index = 101 + 65 + 1000;
+  TU_CHECK_EQ(push(r, &h, 1, &why), PF_ERR_DROP);
+  TU_CHECK_EQ(why, PF_DROP_FAR_AHEAD);
+  TU_CHECK_EQ(pf_reasm_get_counters(r)->drops[PF_DROP_FAR_AHEAD], 2);
+  pf_reasm_del(r);
+}
+
+/*
+ * Size products on attacker-controlled values are checked: the frame
+ * buffer of the largest frame (ceil((2^32 - 1) / 9152) shards of 9152
+ * bytes, 4294969536 bytes) passes 2^32, so a 32-bit build refuses these
+ * limits instead of wrapping to a 2240-byte buffer.
+ */
+static void test_pf_reasm_size_overflow(void) {
+  pf_reasm_limits l;
+  size_t out = 0;
+  int rv;
+
+  rv = pf_reasm_limits_derive(&l, PF_FEC_GF8, 9152, 200, 15, UINT32_MAX, 0, 8,
+                              64, 120 * MS);
+  if (sizeof(size_t) == 4) {
+    TU_CHECK_EQ(rv, PF_ERR_INVALID_ARGUMENT);
+  } else {
+    TU_CHECK_EQ(rv, 0);
+    TU_CHECK(l.budget_bytes == (size_t)4 * 4294969536ull);
+  }
+  /* The helper itself at both widths. */
+  TU_CHECK_EQ(pf_mul_overflow(SIZE_MAX / 2 + 1, 2, &out), 1);
+  TU_CHECK_EQ(pf_mul_overflow(SIZE_MAX, 1, &out), 0);
+  TU_CHECK(out == SIZE_MAX);
+  TU_CHECK_EQ(pf_mul_overflow(469293, 9152, &out), sizeof(size_t) == 4);
+  if (sizeof(size_t) > 4)
+    TU_CHECK(out == 4294969536ull);
+  TU_CHECK_EQ(pf_mul_overflow(65536, 65536, &out), sizeof(size_t) == 4);
+}
+
 static void test_pf_reasm_limits_derive(void) {
   pf_reasm_limits l;
 
@@ -645,10 +920,10 @@ static void test_pf_reasm_limits_derive(void) {
                                      0, 32, 64, 120 * MS),
               0);
   TU_CHECK_EQ(l.max_total_shards, 380);
-  TU_CHECK_EQ(pf_reasm_recovery_for(3, 50), 2);
-  TU_CHECK_EQ(pf_reasm_recovery_for(4, 15), 2);
-  TU_CHECK_EQ(pf_reasm_recovery_for(100, 15), 15);
-  TU_CHECK_EQ(pf_reasm_recovery_for(10, 0), 0);
+  TU_CHECK_EQ(pf_wire_recovery_for(3, 50), 2);
+  TU_CHECK_EQ(pf_wire_recovery_for(4, 15), 2);
+  TU_CHECK_EQ(pf_wire_recovery_for(100, 15), 15);
+  TU_CHECK_EQ(pf_wire_recovery_for(10, 0), 0);
   TU_CHECK_EQ(
       pf_reasm_limits_derive(&l, PF_FEC_GF8, 15, 8, 50, 4096, 0, 8, 64, 1),
       PF_ERR_INVALID_ARGUMENT); /* odd shard */
@@ -682,5 +957,10 @@ int main(void) {
   test_pf_reasm_byte_budget();
   test_pf_reasm_release_on_next_and_reset();
   test_pf_reasm_limits_derive();
+  test_pf_reasm_parity_bound();
+  test_pf_reasm_gf16_amplification();
+  test_pf_reasm_far_ahead();
+  test_pf_reasm_far_ahead_shared_index();
+  test_pf_reasm_size_overflow();
   return tu_finish("test_reasm");
 }

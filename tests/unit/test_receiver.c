@@ -104,7 +104,7 @@ static size_t packetize(tpkt **out, const uint8_t *data, size_t len,
     memcpy(frame, data, len);
   for (b = 0; b < blocks; b++) {
     size_t k = b + 1 == blocks ? total_data - b * g->kmax : g->kmax;
-    size_t m = pf_reasm_recovery_for(k, g->pct);
+    size_t m = pf_wire_recovery_for(k, g->pct);
     if (k + m > ceiling)
       m = ceiling - k;
     ms[b] = m;
@@ -1059,7 +1059,15 @@ out:
   free_pkts(p1, n1);
 }
 
-static void sender_leg(uint32_t code, uint32_t aead) {
+/*
+ * pf_sender into pf_receiver.  The receiver's max_fec_percent is the
+ * sender's share exactly, so every block's M is at the receiver's bound
+ * (pf_wire_recovery_for(K, pct), K from 1 to K_max over the random frame
+ * sizes): a receiver bound below the sender's M drops parity as
+ * geometry.
+ */
+static void sender_leg_pct(uint32_t code, uint32_t aead, uint32_t kmax,
+                           uint32_t pct) {
   pf_sender_config sc;
   pf_receiver_config rc;
   pf_sender *snd = NULL;
@@ -1071,8 +1079,8 @@ static void sender_leg(uint32_t code, uint32_t aead) {
 
   pf_sender_config_default(&sc);
   sc.fec_scheme = code;
-  sc.fec_percent = 50;
-  sc.max_data_per_block = 8;
+  sc.fec_percent = pct;
+  sc.max_data_per_block = kmax;
   sc.shard_payload = 64;
   sc.max_frame_bytes = 8192;
   if (aead != PF_AEAD_NONE) {
@@ -1084,7 +1092,8 @@ static void sender_leg(uint32_t code, uint32_t aead) {
   pf_receiver_config_default(&rc);
   rc.fec_scheme = code;
   rc.shard_payload = 64;
-  rc.max_data_per_block = 8;
+  rc.max_data_per_block = kmax;
+  rc.max_fec_percent = pct;
   rc.max_frame_bytes = 8192;
   rc.aead = aead;
   rc.key_len = sc.key_len;
@@ -1134,6 +1143,12 @@ static void sender_leg(uint32_t code, uint32_t aead) {
 out:
   pf_sender_del(snd);
   pf_receiver_del(r);
+}
+
+static void sender_leg(uint32_t code, uint32_t aead) {
+  sender_leg_pct(code, aead, 8, 50);
+  /* K * pct not a multiple of 100: K 30 at 15 % is 4.5 -> M 5. */
+  sender_leg_pct(code, aead, 30, 15);
 }
 
 static void test_pf_receiver_with_sender(void) {

@@ -6,6 +6,7 @@
  * on a virtual clock, no allocation in steady state, and the
  * allocation-failure sweep.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -28,8 +29,10 @@ static void kat_frame(uint8_t *f, size_t n) {
     f[i] = (uint8_t)((i * 31 + 3) & 0xFF);
 }
 
+/* Known-answer config: fixed first seq 0 (the default is random). */
 static void kat_config(pf_sender_config *c, uint32_t pct) {
   pf_sender_config_default(c);
+  c->initial_seq = 0;
   c->shard_payload = 16;
   c->max_data_per_block = 4;
   c->fec_percent = pct;
@@ -56,7 +59,7 @@ static void hdr_at(const pf_dgram_batch *b, size_t i, pf_pkt_header *h) {
               0);
 }
 
-static void test_pf_sender_recovery_for(void) {
+static void test_pf_wire_recovery_for(void) {
   static const struct {
     uint32_t k, pct, m;
   } t[] = {{0, 50, 0}, {4, 0, 0},    {1, 1, 2},     {1, 15, 2},
@@ -66,7 +69,7 @@ static void test_pf_sender_recovery_for(void) {
   size_t i;
 
   for (i = 0; i < sizeof(t) / sizeof(t[0]); i++)
-    TU_CHECK_MSG(pf_sender_recovery_for(t[i].k, t[i].pct) == t[i].m,
+    TU_CHECK_MSG(pf_wire_recovery_for(t[i].k, t[i].pct) == t[i].m,
                  "k %u pct %u", t[i].k, t[i].pct);
   /* Clamped so that K + M fits the code. */
   TU_CHECK_EQ(pf_sender_block_parity(250, 15, 255), 5);
@@ -219,6 +222,7 @@ static void check_parity(uint32_t scheme, uint32_t kmax, uint32_t cfg_pct,
   int rv;
 
   pf_sender_config_default(&c);
+  c.initial_seq = 0;
   c.fec_scheme = scheme;
   c.shard_payload = payload;
   c.max_data_per_block = kmax;
@@ -405,15 +409,21 @@ static void test_pf_sender_seq_continues(void) {
   pf_sender_config c;
   pf_sender *s = NULL;
   pf_dgram_batch b;
-  uint64_t expect = 0;
+  pf_sender_stats st;
+  uint64_t expect;
   int f;
 
   tu_fill(1, frame, sizeof(frame));
   kat_config(&c, 25);
+  c.initial_seq = PF_SEQ_RANDOM; /* runs on from wherever it starts */
   set_key(&c);
   TU_CHECK_EQ(pf_sender_new(&s, &c, NULL), 0);
   if (!s)
     return;
+  memset(&st, 0, sizeof(st));
+  st.struct_size = sizeof(st);
+  TU_CHECK_EQ(pf_sender_get_stats(s, &st), 0);
+  expect = st.next_seq;
   for (f = 0; f < 20; f++) {
     size_t i, n;
     TU_CHECK_EQ(pf_sender_submit_frame(s, frame, (size_t)f * 50, 0, 0, 0), 0);
@@ -424,6 +434,141 @@ static void test_pf_sender_seq_continues(void) {
     expect += n;
   }
   pf_sender_del(s);
+}
+
+/* First seq of a new sender with a default config, as handed out. */
+static uint64_t first_seq(const uint8_t *key) {
+  uint8_t frame[40];
+  pf_sender_config c;
+  pf_sender *s = NULL;
+  pf_dgram_batch b;
+  uint64_t seq = 0;
+
+  pf_sender_config_default(&c); /* the default first seq, as pf-send */
+  c.shard_payload = 16;
+  c.fec_percent = 0;
+  set_key(&c);
+  memcpy(c.key, key, 16);
+  memset(frame, 7, sizeof(frame));
+  if (!TU_CHECK(pf_sender_new(&s, &c, NULL) == 0))
+    return 0;
+  TU_CHECK_EQ(pf_sender_submit_frame(s, frame, sizeof(frame), 0, 0, 0), 0);
+  if (TU_CHECK(take_all(s, &b) == 3)) {
+    seq = b.seq;
+    TU_CHECK(pf_get_u64be(b.data) == seq);
+  }
+  pf_sender_del(s);
+  return seq;
+}
+
+/*
+ * Two senders with one key (two runs with one key file) must not use
+ * the same nonces: the default first seq is 63 random bits.  (With the
+ * old default 0, every run sealed seq 0, 1, ... under the same key.)
+ */
+static void test_pf_sender_random_first_seq(void) {
+  pf_sender_config c;
+  uint64_t seq[8], hi = 0;
+  size_t i, j;
+
+  pf_sender_config_default(&c);
+  TU_CHECK(c.initial_seq == PF_SEQ_RANDOM);
+  for (i = 0; i < 8; i++) {
+    seq[i] = first_seq(key16);
+    TU_CHECK_MSG(seq[i] < ((uint64_t)1 << 63), "seq %llx",
+                 (unsigned long long)seq[i]);
+    hi |= seq[i];
+    for (j = 0; j < i; j++)
+      TU_CHECK_MSG(seq[i] != seq[j], "senders %zu and %zu: seq %llu", i, j,
+                   (unsigned long long)seq[i]);
+  }
+  /* 8 draws of 63 bits: some high bit is set (fails with p = 2^-200). */
+  TU_CHECK(hi >> 40 != 0);
+}
+
+struct warn_log {
+  int warns;
+  char last[512];
+};
+
+static void warn_cb(int level, const char *msg, void *user) {
+  struct warn_log *w = user;
+
+  if (level == PF_LOG_WARN && strstr(msg, "2^23")) {
+    w->warns++;
+    snprintf(w->last, sizeof(w->last), "%s", msg);
+  }
+}
+
+/* Hands out one datagram; returns 1 if one was due. */
+static int hand_one(pf_sender *s) {
+  pf_dgram_batch b;
+
+  TU_CHECK_EQ(pf_sender_next_batch(s, &b, 1, PF_TIME_NONE), 0);
+  return b.count == 1;
+}
+
+/*
+ * The AES-GCM usage limit: one warning through the log callback when a
+ * sender has sealed more than 2^23 datagrams under its key, none for
+ * ChaCha20-Poly1305 (whose limit is beyond 2^62).
+ */
+static void test_pf_sender_usage_warning(void) {
+  uint8_t frame[16 * 20];
+  struct warn_log w;
+  pf_sender_config c;
+  pf_sender *s = NULL;
+  int i;
+
+  TU_CHECK(PF_SENDER_AESGCM_LIMIT == (uint64_t)1 << 23);
+  memset(&w, 0, sizeof(w));
+  memset(frame, 3, sizeof(frame));
+  pf_log_set_callback(warn_cb, PF_LOG_DEBUG, &w);
+  kat_config(&c, 0);
+  c.max_data_per_block = 32;
+  set_key(&c);
+  TU_CHECK_EQ(pf_sender_new(&s, &c, NULL), 0);
+  if (s) {
+    pf_sender_set_sealed_count(s, PF_SENDER_AESGCM_LIMIT - 5);
+    TU_CHECK_EQ(pf_sender_submit_frame(s, frame, sizeof(frame), 0, 0, 0), 0);
+    for (i = 0; i < 5; i++) /* up to exactly 2^23 sealed: no warning */
+      TU_CHECK(hand_one(s));
+    TU_CHECK_EQ(w.warns, 0);
+    TU_CHECK(hand_one(s)); /* 2^23 + 1 */
+    TU_CHECK_EQ(w.warns, 1);
+    for (i = 0; i < 14; i++)
+      TU_CHECK(hand_one(s));
+    TU_CHECK_EQ(pf_sender_submit_frame(s, frame, sizeof(frame), 0, 0, 0), 0);
+    while (hand_one(s))
+      ;
+    TU_CHECK_EQ(w.warns, 1); /* once */
+    TU_CHECK(strstr(w.last, "AES-128-GCM") != NULL);
+    pf_sender_del(s);
+    s = NULL;
+  }
+  /* A fresh sender far below the limit says nothing. */
+  TU_CHECK_EQ(pf_sender_new(&s, &c, NULL), 0);
+  if (s) {
+    TU_CHECK_EQ(pf_sender_submit_frame(s, frame, sizeof(frame), 0, 0, 0), 0);
+    while (hand_one(s))
+      ;
+    pf_sender_del(s);
+    s = NULL;
+  }
+  TU_CHECK_EQ(w.warns, 1);
+  /* ChaCha20-Poly1305 past 2^23: no warning. */
+  c.aead = PF_AEAD_CHACHA20POLY1305;
+  c.key_len = 32;
+  memset(c.key, 9, 32);
+  if (pf_sender_new(&s, &c, NULL) == 0) {
+    pf_sender_set_sealed_count(s, PF_SENDER_AESGCM_LIMIT);
+    TU_CHECK_EQ(pf_sender_submit_frame(s, frame, sizeof(frame), 0, 0, 0), 0);
+    while (hand_one(s))
+      ;
+    pf_sender_del(s);
+  }
+  TU_CHECK_EQ(w.warns, 1);
+  pf_log_set_callback(NULL, 0, NULL);
 }
 
 static void test_pf_sender_config(void) {
@@ -591,6 +736,7 @@ static void test_pf_sender_set_fec_percent(void) {
   pf_pkt_header h;
 
   pf_sender_config_default(&c);
+  c.initial_seq = 0;
   c.shard_payload = 64;
   c.max_data_per_block = 200;
   TU_CHECK_EQ(pf_sender_new(&s, &c, NULL), 0);
@@ -634,6 +780,7 @@ static void test_pf_sender_gf16_wire_shapes(void) {
   pf_sender_stats st;
 
   pf_sender_config_default(&c);
+  c.initial_seq = 0;
   c.fec_scheme = PF_FEC_GF16;
   c.max_data_per_block = 40000;
   c.fec_percent = 50; /* (40000, 20000): 32768 + 40000 > 65536 */
@@ -778,6 +925,7 @@ static void test_pf_sender_pacing(void) {
   size_t total = 0;
 
   pf_sender_config_default(&c);
+  c.initial_seq = 0;
   c.shard_payload = 960; /* 1000-byte datagrams unsealed */
   c.fec_percent = 0;
   c.pacing_rate_bps = 8000000;
@@ -882,6 +1030,7 @@ static void steady_state(uint32_t scheme, uint32_t aead) {
   tu_alloc_init(&al);
   tu_fill(4, frame, sizeof(frame));
   pf_sender_config_default(&c);
+  c.initial_seq = 0;
   c.fec_scheme = scheme;
   c.fec_percent = 20;
   /* 100 last-block shapes: more than the coder cache holds, unless short
@@ -984,7 +1133,7 @@ static void test_pf_sender_new_nomem(void) {
     st.struct_size = sizeof(st);
     TU_CHECK_EQ(pf_sender_get_stats(s, &st), 0);
     TU_CHECK_EQ(st.frames_submitted, 0);
-    TU_CHECK_EQ(st.next_seq, 0);
+    TU_CHECK_EQ(st.next_seq, 0); /* no seq used */
     TU_CHECK_EQ(take_all(s, &b), 0);
     al.fail_at = 0;
     TU_CHECK_EQ(pf_sender_submit_frame(s, frame, 100, 0, 0, 0), 0);
@@ -1007,6 +1156,7 @@ static void test_pf_sender_chacha(void) {
 
   tu_fill(8, frame, sizeof(frame));
   pf_sender_config_default(&c);
+  c.initial_seq = 0;
   c.shard_payload = 64;
   c.fec_percent = 20;
   c.aead = PF_AEAD_CHACHA20POLY1305;
@@ -1051,13 +1201,15 @@ out:
 }
 
 int main(void) {
-  test_pf_sender_recovery_for();
+  test_pf_wire_recovery_for();
   test_pf_shard_payload_for_mtu();
   test_pf_sender_kat_order();
   test_pf_sender_parity();
   test_pf_sender_sealed_kat();
   test_pf_sender_seq_exhausted();
   test_pf_sender_seq_continues();
+  test_pf_sender_random_first_seq();
+  test_pf_sender_usage_warning();
   test_pf_sender_config();
   test_pf_sender_version();
   test_pf_sender_args();

@@ -565,9 +565,16 @@ PF_EXTERN uint32_t pf_shard_payload_for_mtu(uint32_t mtu, int ipv6);
  * datagrams per key for an attacker advantage of 2^-57 (punktfunk/2
  * rekeys every 2^23 for this reason); punktfunk/1 keeps one key per
  * session, so long sessions should reconnect (new key) periodically.
+ * An AES-128-GCM sender logs one PF_LOG_WARN line when it has sealed
+ * more than 2^23 datagrams.  The limit is per key: runs that share a
+ * key file share it, which one sender cannot see.
  */
 
 typedef struct pf_sender pf_sender;
+
+/** pf_sender_config.initial_seq: draw the first seq at random (the
+ *  default).  Seq 2^64 - 1 is never used, so the value is free. */
+#define PF_SEQ_RANDOM UINT64_MAX
 
 /**
  * @struct pf_sender_config
@@ -615,7 +622,12 @@ typedef struct pf_sender_config {
    *  ceil(ceil(max_frame_bytes / shard_payload) / K_max) <= 65535.
    *  Default 64 MiB. */
   uint64_t max_frame_bytes;
-  /** Seq (nonce counter) of the first datagram.  Default 0. */
+  /** Seq (nonce counter) of the first datagram, 0..2^64 - 2, or
+   *  PF_SEQ_RANDOM (the default): pf_sender_new() draws 63 random bits
+   *  from the kernel (getrandom(2)), so two senders that share a key
+   *  (two runs with one key file) do not reuse nonces; see
+   *  doc/internals/nonces.md.  Set a fixed value only for tests and
+   *  known-answer vectors. */
   uint64_t initial_seq;
   /** Pacing rate in bits per second of datagram bytes; 0 (the default)
    *  makes every datagram due at once. */
@@ -664,6 +676,8 @@ PF_EXTERN void pf_sender_config_default(pf_sender_config *cfg);
  *   build or on this CPU.
  * PF_ERR_CRYPTO_STATE: the crypto backend refused the key.
  * PF_ERR_NOMEM
+ * -errno of getrandom(2): initial_seq is PF_SEQ_RANDOM and the kernel
+ *   gave no random bytes (e.g. -ENOSYS before Linux 3.17).
  */
 PF_EXTERN PF_WARN_UNUSED int pf_sender_new(pf_sender **psender,
                                            const pf_sender_config *cfg,
@@ -1281,7 +1295,11 @@ typedef struct pf_receiver_config {
   uint32_t max_data_per_block;
   /** Largest parity share a sender may use, percent, 0..1000; limits
    *  K + M per block to min(K_max + M(K_max), code maximum) with
-   *  M(K) = max(ceil(K * pct / 100), 2).  Default PF_FEC_PERCENT_MAX. */
+   *  M(K) = max(ceil(K * pct / 100), 2) (0 when pct is 0), and the M of
+   *  every block of K data shards to M(K): a block with more parity than
+   *  a sender at this share makes is dropped (drop_geometry), so a
+   *  datagram cannot buy a decode far larger than its own block.  The
+   *  sender computes M with the same rule.  Default PF_FEC_PERCENT_MAX. */
   uint32_t max_fec_percent;
   /** Largest AU accepted, 1..UINT32_MAX, with
    *  ceil(ceil(max_frame_bytes / shard_payload) / K_max) <= 65535.
@@ -1520,7 +1538,8 @@ typedef struct pf_receiver_stats {
   uint64_t drop_too_long;  /* longer than PF_PKT_MAX_DATAGRAM */
   uint64_t drop_bad_magic; /* header magic is not 0xC9 */
   uint64_t drop_geometry;  /* fields inconsistent (with each other, the
-                              derived geometry, or the frame/block) */
+                              derived geometry, or the frame/block), or
+                              M above M(K, max_fec_percent) */
   uint64_t drop_limits;    /* K, K+M, blocks or frame size over limits */
   uint64_t drop_stale;     /* frame behind the loss windows */
   uint64_t drop_duplicate; /* shard already held */
@@ -1554,6 +1573,14 @@ typedef struct pf_receiver_stats {
    *  newest), dropped before the replay window.  Also in
    *  packets_dropped. */
   uint64_t drop_other_run;
+  /** Drops: frame index more than loss_window_frames ahead of the newest
+   *  frame, not (yet) confirmed by sustained traffic (also in
+   *  packets_dropped).  Appended after the first layout. */
+  uint64_t drop_far_ahead;
+  /** Times a window jumped far ahead on sustained evidence (16 such
+   *  datagrams near one index with none of the current window between
+   *  them, as after an outage longer than the window). */
+  uint64_t window_resyncs;
 } pf_receiver_stats;
 
 /**
