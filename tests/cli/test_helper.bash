@@ -17,7 +17,7 @@ export PATH
 # Long options of a tool, read from the getopt_long table in its source:
 # every quoted name inside `struct option ... = { ... };`.
 tool_long_options() {
-  awk '/struct option/ { on = 1 } on { print } on && /};/ { exit }' \
+  awk '/struct (option|cli_opt) [a-z_]*\[\] =/ { on = 1 } on { print } on && /};/ { exit }' \
     "$PF_SRCDIR/bin/$1.c" | grep -o '{"[a-z0-9-]*"' | tr -d '{"'
 }
 
