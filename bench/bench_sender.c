@@ -12,7 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <punktfunk/punktfunk.h>
 
@@ -25,13 +24,6 @@
 #define MIN_NS 300000000ull /* run each measurement at least 0.3 s */
 #define RUNS 3
 
-static uint64_t now_ns(void) {
-  struct timespec ts;
-
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
 static int cmp_u64(const void *a, const void *b) {
   uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
   return x < y ? -1 : x > y;
@@ -40,7 +32,7 @@ static int cmp_u64(const void *a, const void *b) {
 /* ns per frame of one run of |fn| (at least MIN_NS long). */
 typedef int (*bench_fn)(void *ctx);
 static uint64_t run_once(bench_fn fn, void *ctx) {
-  uint64_t t0 = now_ns(), t, n = 0;
+  uint64_t t0 = pf_clock_now_ns(), t, n = 0;
 
   do {
     if (fn(ctx) != 0) {
@@ -48,7 +40,7 @@ static uint64_t run_once(bench_fn fn, void *ctx) {
       exit(1);
     }
     n++;
-    t = now_ns() - t0;
+    t = pf_clock_now_ns() - t0;
   } while (t < MIN_NS);
   return t / n;
 }

@@ -46,6 +46,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "splitmix.h"
+
 #define PATTERN_MOD 251u
 #define UDP_HDR 28u
 
@@ -65,14 +67,6 @@ static void sleep_until(uint64_t t) {
   ts.tv_nsec = (long)(t % 1000000000u);
   while (clock_nanosleep(clk, TIMER_ABSTIME, &ts, NULL) == EINTR) {
   }
-}
-
-static uint64_t splitmix64(uint64_t *s) {
-  uint64_t z = (*s += 0x9e3779b97f4a7c15u);
-
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
-  return z ^ (z >> 31);
 }
 
 static void put64(uint8_t *p, uint64_t v) {

@@ -214,4 +214,87 @@ int cli_command_next_opt(int argc, char **argv, const char *shortopts,
                          const struct cli_command_ctx *cmd, unsigned *bit,
                          int *status);
 
+/* ------------------------------------------------------- option tables */
+
+#include <getopt.h>
+
+/*
+ * One table describes every option of a tool with subcommands, once.
+ * From it come the getopt_long() arrays, the option list of --help (all
+ * options, or one command's), and the "does not apply" check; the man
+ * page lists the same long options (tests/cli compares them).
+ *
+ *   enum { CMD_ENCODE, CMD_INFO };                      (command numbers)
+ *   enum { O_K, O_JSON, O_HELP, O_VERSION };            (table order)
+ *   static const struct cli_opt options[] = {
+ *       {"data-shards", 'k', "K", CLI_CMD(CMD_ENCODE), "data shards"},
+ *       {"json", 0, NULL, CLI_CMD(CMD_INFO), "info: JSON output"},
+ *       {"help", 'h', NULL, CLI_CMD_ALL, "show this help"},
+ *       {"version", 'V', NULL, CLI_CMD_ALL, "show the version"},
+ *       {NULL, 0, NULL, 0, NULL},
+ *   };
+ *   static struct cli_opts set;
+ *   cli_opts_init(&set, options);
+ *   ... cli_command_find(argc, argv, set.longopts, ...) ...
+ *   optind = 1;
+ *   while ((i = cli_opts_next(&set, argc, argv, &cmd, &status)) >= 0)
+ *     switch (i) { case O_K: ... optarg ... }
+ *   if (i == CLI_OPT_STOP) return status;
+ *
+ * "help" and "version" are handled by cli_opts_next() itself (usage, or
+ * the version, on stdout; CLI_OPT_STOP with CLI_EXIT_OK).
+ */
+struct cli_opt {
+  const char *name;  /* long name without "--"; NULL ends the table */
+  int letter;        /* short option letter, or 0 for none */
+  const char *arg;   /* the value's name in --help ("K"); NULL: a flag */
+  unsigned commands; /* CLI_CMD() bits of the commands that take it */
+  const char *help;  /* one line for --help */
+};
+#define CLI_CMD(i) (1u << (i))
+#define CLI_CMD_ALL (~0u)
+#define CLI_OPTS_MAX 40
+
+/* A subcommand, as cli_opts_next() and cli_opts_usage() see it. */
+struct cli_opts_cmd {
+  const char *name;     /* "encode" */
+  const char *synopsis; /* "[-k K] ..." */
+  const char *summary;  /* one line */
+  unsigned bit;         /* its CLI_CMD() bit */
+};
+
+/* The getopt_long() view of a table, filled by cli_opts_init(). */
+struct cli_opts {
+  const struct cli_opt *table;
+  size_t n;
+  struct option longopts[CLI_OPTS_MAX + 1];
+  char shortopts[3 + 2 * CLI_OPTS_MAX];
+};
+
+/*
+ * Fills |set| from |table| (which must outlive it).  Returns 0, or -1
+ * if the table has more than CLI_OPTS_MAX entries (a bug in the tool).
+ */
+int cli_opts_init(struct cli_opts *set, const struct cli_opt *table);
+
+/* Prints "  -k, --data-shards K    help" for every option one of the
+ * |commands| bits takes. */
+void cli_opts_help(FILE *f, const struct cli_opts *set, unsigned commands);
+
+/* Prints "Usage: pf-x NAME SYNOPSIS" and the summary line; with
+ * |options|, also the options |cmd| takes. */
+void cli_opts_usage(FILE *f, const struct cli_opts *set,
+                    const struct cli_opts_cmd *cmd, int options);
+
+/*
+ * getopt_long() over |cmd|'s options (set optind = 1 first).  Returns
+ * the table index of the next option (optarg holds its value), or
+ * CLI_OPT_END when all are read, or CLI_OPT_STOP with the exit status in
+ * |*status| after handling --help or --version (CLI_EXIT_OK), or after
+ * printing why and the usage to stderr (CLI_EXIT_USAGE): an unknown
+ * option, a missing value, an option |cmd| does not take, an operand.
+ */
+int cli_opts_next(const struct cli_opts *set, int argc, char **argv,
+                  const struct cli_opts_cmd *cmd, int *status);
+
 #endif /* PF_CLI_H */

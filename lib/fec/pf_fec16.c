@@ -25,13 +25,11 @@
 
 #include <stdint.h>
 #include <string.h>
-#ifdef __SSE2__
-#include <emmintrin.h>
-#endif
 
 #include "base/pf_cpu.h"
 #include "fec/pf_fec16_ext.h"
 #include "fec/pf_fec16_kern.h"
+#include "fec/pf_gf16.h"
 #include "base/pf_mem.h"
 
 #define MODULUS PF_GF16_MODULUS
@@ -62,68 +60,6 @@ static uint32_t next_pow2(uint32_t x) {
     p <<= 1;
   return p;
 }
-
-#ifdef __SSE2__
-/*
- * The locator's Walsh transforms and products, 8 values at a time (the
- * scalar loops took ~0.45 ms of a (10000, 2000) decode).  Lanes hold
- * residues in [0, 65534]; addmod(a, b), a < 65535, b <= 65535, gives
- * (a + b) mod 65535 in [0, 65534]: a wrapped 16-bit sum that carried is
- * one too small (2^16 = 1 mod 65535), and a sum of exactly 65535 is 0.
- * 65535 - b is ~b, and a 32-bit product is hi * 2^16 + lo = hi + lo.
- * Exactly the values of the scalar code.
- */
-static inline __m128i addmod(__m128i a, __m128i b) {
-  __m128i t = _mm_add_epi16(a, b);
-  __m128i nc = _mm_cmpeq_epi16(_mm_adds_epu16(a, b), t); /* no carry */
-  t = _mm_sub_epi16(_mm_add_epi16(t, _mm_set1_epi16(1)),
-                    _mm_and_si128(nc, _mm_set1_epi16(1)));
-  return _mm_andnot_si128(_mm_cmpeq_epi16(t, _mm_set1_epi16(-1)), t);
-}
-#endif
-
-void pf_gf16_fwht(uint16_t *d, uint32_t n) {
-  uint32_t dist, i, j;
-  for (dist = 1; dist < n; dist <<= 1) {
-#ifdef __SSE2__
-    if (dist >= 8) {
-      for (i = 0; i < n; i += 2 * dist)
-        for (j = i; j < i + dist; j += 8) {
-          __m128i *pa = (__m128i *)(void *)(d + j);
-          __m128i *pb = (__m128i *)(void *)(d + j + dist);
-          __m128i a = _mm_loadu_si128(pa), b = _mm_loadu_si128(pb);
-          _mm_storeu_si128(pa, addmod(a, b));
-          _mm_storeu_si128(pb, addmod(a, _mm_xor_si128(b, _mm_set1_epi16(-1))));
-        }
-      continue;
-    }
-#endif
-    for (i = 0; i < n; i += 2 * dist)
-      for (j = i; j < i + dist; j++) {
-        unsigned a = d[j], b = d[j + dist];
-        d[j] = (uint16_t)pf_gf16_mod(a + b);
-        d[j + dist] = (uint16_t)pf_gf16_mod(a + MODULUS - b);
-      }
-  }
-}
-
-void pf_gf16_log_convolve(uint16_t *e, const uint16_t *lw, uint32_t n) {
-  uint32_t i = 0;
-
-  pf_gf16_fwht(e, n);
-#ifdef __SSE2__
-  for (; i + 8 <= n; i += 8) {
-    __m128i *pe = (__m128i *)(void *)(e + i);
-    __m128i a = _mm_loadu_si128(pe);
-    __m128i b = _mm_loadu_si128((const __m128i *)(const void *)(lw + i));
-    _mm_storeu_si128(pe, addmod(_mm_mulhi_epu16(a, b), _mm_mullo_epi16(a, b)));
-  }
-#endif
-  for (; i < n; i++)
-    e[i] = (uint16_t)((uint32_t)e[i] * lw[i] % MODULUS);
-  pf_gf16_fwht(e, n);
-}
-
 
 /* ---- transforms ------------------------------------------------------ */
 
@@ -713,7 +649,7 @@ static int fec16_new(pf_fec16 **pfec, uint32_t k, uint32_t m, size_t max_len,
   if (!K)
     return rv;
 
-  pf_fec16_tables_init();
+  pf_gf16_tables_init();
   if (K != &pf_fec16_kern_ref) {
     if (K->name[0] == 'g')
       (void)pf_fec16_gfni_table();

@@ -39,6 +39,7 @@
 #include <string.h>
 
 #include "fec/pf_fec16_kern.h"
+#include "fec/pf_gf16.h"
 #include "base/pf_mem.h"
 
 #define N PF_GF16_ORDER /* transform size: every position of the field */

@@ -22,7 +22,7 @@ typedef struct pf_fec16_ext pf_fec16_ext;
 
 /*
  * Creates the extension coder for any k >= 1, m >= 1, k + m <= 65535 (the
- * caller has checked them and run pf_fec16_tables_init() and the table
+ * caller has checked them and run pf_gf16_tables_init() and the table
  * set-up of |kern|).  |max_len| as for pf_fec16_new().  Returns 0 or
  * PF_ERR_NOMEM.
  */

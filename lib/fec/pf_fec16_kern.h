@@ -1,5 +1,7 @@
 /*
- * pf_fec16_kern.h -- GF(2^16) tables and row kernels behind pf_fec16.c.
+ * pf_fec16_kern.h -- GF(2^16) row kernels (and their multiplication
+ * tables) behind pf_fec16.c and pf_fec16_ext.c; the field itself is in
+ * pf_gf16.h.
  *
  * A "row" is one shard in the work layout: a whole number of 64-byte
  * blocks, each holding the 32 low bytes then the 32 high bytes of 32
@@ -14,35 +16,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#define PF_GF16_ORDER 65536u
-#define PF_GF16_MODULUS 65535u /* also the "log of zero" marker */
-
-/* Built once per process by pf_fec16_tables_init() (pthread_once). */
-extern uint16_t pf_gf16_exp[PF_GF16_ORDER];
-extern uint16_t pf_gf16_log[PF_GF16_ORDER];
-extern uint16_t pf_gf16_skew[PF_GF16_MODULUS];
-
-void pf_fec16_tables_init(void);
-
-/* |x| modulo 65535, in [0, 65534] (logs add modulo 65535). */
-static inline unsigned pf_gf16_mod(uint32_t x) {
-  x = (x & 0xffffu) + (x >> 16);
-  x = (x & 0xffffu) + (x >> 16);
-  return x == PF_GF16_MODULUS ? 0 : x;
-}
-
-/*
- * Walsh-Hadamard transform of d[0..n) modulo 65535 (n a power of two,
- * values < 65535), and the dyadic convolution behind the error locator:
- * e = WHT(WHT(e) * lw) with lw already a Walsh transform (values
- * < 65535).  With e the 0/1 erasure indicator and lw the transform of
- * the log table (log 0 taken as 0), e[p] becomes the sum over erased j
- * of log(p xor j) modulo 65535: the log of Lambda(x_p) for a received p,
- * of Lambda'(x_p) for an erased one (times n, which callers fold into
- * lw).  SSE2 where the compiler has it.  In pf_fec16.c.
- */
-void pf_gf16_fwht(uint16_t *d, uint32_t n);
-void pf_gf16_log_convolve(uint16_t *e, const uint16_t *lw, uint32_t n);
+#include "fec/pf_gf16.h"
 
 /* Bytes of one work row for a |len|-byte shard. */
 static inline size_t pf_fec16_row_bytes(size_t len) {
@@ -85,16 +59,6 @@ const uint64_t *pf_fec16_gfni_table(void);
  */
 extern uint8_t pf_fec16_nib_tab[PF_GF16_ORDER * 128u];
 extern uint64_t pf_fec16_gfni_tab[PF_GF16_ORDER * 4u];
-
-/* a * exp(log_m) for one element; log_m 65535 gives 0. */
-static inline uint16_t pf_gf16_mul_log(uint16_t a, unsigned log_m) {
-  unsigned s;
-  if (a == 0 || log_m == PF_GF16_MODULUS)
-    return 0;
-  s = (unsigned)pf_gf16_log[a] + log_m;
-  s = (s & 0xffffu) + (s >> 16);
-  return pf_gf16_exp[s];
-}
 
 /*
  * Kernels.  In the butterflies, log_m == 65535 means multiplying by 0.

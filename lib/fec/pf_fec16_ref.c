@@ -1,6 +1,7 @@
 /*
- * pf_fec16_ref.c -- GF(2^16) tables (log/exp in leopard's Cantor basis,
- * FFT skews, SIMD multiplication tables) and the portable reference kernel.
+ * pf_fec16_ref.c -- the SIMD multiplication tables of the GF(2^16)
+ * kernels and the portable reference kernel (the field tables are in
+ * pf_gf16.c).
  */
 #include "fec/pf_fec16_kern.h"
 
@@ -14,19 +15,6 @@
 #define TABLE_ALIGN 4096u
 #endif
 
-#define GF_BITS 16u
-#define GF_POLY 0x1002Du
-
-/* Cantor basis of leopard / reed-solomon-simd. */
-static const uint16_t cantor_basis[GF_BITS] = {
-    0x0001, 0xACCA, 0x3C0E, 0x163E, 0xC582, 0xED2E, 0x914C, 0x4012,
-    0x6C98, 0x10D8, 0x6A72, 0xB900, 0xFDB8, 0xFB34, 0xFF38, 0x991E};
-
-uint16_t pf_gf16_exp[PF_GF16_ORDER];
-uint16_t pf_gf16_log[PF_GF16_ORDER];
-uint16_t pf_gf16_skew[PF_GF16_MODULUS];
-
-static pthread_once_t tables_once = PTHREAD_ONCE_INIT;
 static pthread_once_t nib_once = PTHREAD_ONCE_INIT;
 static pthread_once_t gfni_once = PTHREAD_ONCE_INIT;
 
@@ -50,73 +38,6 @@ static void table_hint(void *p, size_t n) {
   (void)n;
 #endif
 }
-
-static unsigned add_mod(unsigned a, unsigned b) {
-  unsigned s = a + b;
-  return (s + (s >> GF_BITS)) & 0xffffu;
-}
-
-static void build_exp_log(void) {
-  unsigned state = 1, i, j;
-
-  /* LFSR powers of the generator in the polynomial basis. */
-  for (i = 0; i < PF_GF16_MODULUS; i++) {
-    pf_gf16_exp[state] = (uint16_t)i;
-    state <<= 1;
-    if (state >= PF_GF16_ORDER)
-      state ^= GF_POLY;
-  }
-  pf_gf16_exp[0] = PF_GF16_MODULUS;
-
-  /* Element i of the Cantor basis representation, as a polynomial. */
-  pf_gf16_log[0] = 0;
-  for (i = 0; i < GF_BITS; i++) {
-    unsigned width = 1u << i;
-    for (j = 0; j < width; j++)
-      pf_gf16_log[j + width] = (uint16_t)(pf_gf16_log[j] ^ cantor_basis[i]);
-  }
-  for (i = 0; i < PF_GF16_ORDER; i++)
-    pf_gf16_log[i] = pf_gf16_exp[pf_gf16_log[i]];
-  for (i = 0; i < PF_GF16_ORDER; i++)
-    pf_gf16_exp[pf_gf16_log[i]] = (uint16_t)i;
-  pf_gf16_exp[PF_GF16_MODULUS] = pf_gf16_exp[0];
-}
-
-/* Skew factors of the additive FFT (logarithms; 65535 = zero). */
-static void build_skew(void) {
-  uint16_t temp[GF_BITS - 1];
-  unsigned i, j, mm;
-
-  for (i = 1; i < GF_BITS; i++)
-    temp[i - 1] = (uint16_t)(1u << i);
-  for (mm = 0; mm < GF_BITS - 1; mm++) {
-    unsigned step = 1u << (mm + 1);
-
-    pf_gf16_skew[(1u << mm) - 1] = 0;
-    for (i = mm; i < GF_BITS - 1; i++) {
-      unsigned s = 1u << (i + 1);
-      for (j = (1u << mm) - 1; j < s; j += step)
-        pf_gf16_skew[j + s] = (uint16_t)(pf_gf16_skew[j] ^ temp[i]);
-    }
-    /* temp[mm] becomes a logarithm from here on. */
-    temp[mm] = (uint16_t)(PF_GF16_MODULUS -
-                          pf_gf16_log[pf_gf16_mul_log(
-                              temp[mm], pf_gf16_log[temp[mm] ^ 1])]);
-    for (i = mm + 1; i < GF_BITS - 1; i++) {
-      unsigned sum = add_mod(pf_gf16_log[temp[i] ^ 1], temp[mm]);
-      temp[i] = pf_gf16_mul_log(temp[i], sum);
-    }
-  }
-  for (i = 0; i < PF_GF16_MODULUS; i++)
-    pf_gf16_skew[i] = pf_gf16_log[pf_gf16_skew[i]];
-}
-
-static void tables_build(void) {
-  build_exp_log();
-  build_skew();
-}
-
-void pf_fec16_tables_init(void) { pthread_once(&tables_once, tables_build); }
 
 /* Products of exp(log_m) with the 16 single-bit elements; 0 for 65535. */
 static void bit_products(unsigned log_m, uint16_t p[16]) {
@@ -147,7 +68,7 @@ static void nib_build(void) {
 }
 
 const uint8_t *pf_fec16_nib_table(void) {
-  pf_fec16_tables_init();
+  pf_gf16_tables_init();
   pthread_once(&nib_once, nib_build);
   return pf_fec16_nib_tab;
 }
@@ -185,7 +106,7 @@ static void gfni_build(void) {
 }
 
 const uint64_t *pf_fec16_gfni_table(void) {
-  pf_fec16_tables_init();
+  pf_gf16_tables_init();
   pthread_once(&gfni_once, gfni_build);
   return pf_fec16_gfni_tab;
 }

@@ -9,7 +9,10 @@
  */
 #include "fec/pf_shard_stream.h"
 
+#include <stddef.h>
 #include <string.h>
+
+#include "base/pf_mem.h"
 
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <nmmintrin.h>
@@ -250,4 +253,214 @@ int pf_shard_record_parse(pf_shard_record *rec, const uint8_t *buf,
       get_u32le(buf + PF_SHARD_OFF_PAYLOAD_CRC))
     return PF_ERR_CHECKSUM;
   return (int)(PF_SHARD_HEADER_BYTES + rec->shard_bytes);
+}
+
+/* ---- the stream reader ------------------------------------------------ */
+
+/*
+ * Input sits in buf[pos, end); buf[0] is stream offset |base|.  The
+ * buffer holds two maximal records: when fewer than one maximal record
+ * of free space is left, the unread bytes move to the front, so the
+ * record being read always fits.  A resync keeps at most 3 bytes (a
+ * magic cut by the chunking) while it scans, so garbage of any length
+ * passes through in bounded memory.
+ */
+#define READER_CAP ((size_t)2 * PF_SHARD_MAX_RECORD_BYTES)
+#define MAGIC_LEN sizeof(shard_magic)
+
+struct pf_shard_reader {
+  const pf_mem *mem;
+  uint8_t *buf;
+  size_t pos, end;
+  uint64_t base;
+  int eof;          /* pf_shard_reader_end() was called */
+  int err;          /* a fatal error, repeated with err_ev */
+  pf_shard_event err_ev;
+  int resync;       /* scanning for the next magic */
+  uint64_t resync_off;
+  uint32_t resync_why;
+};
+
+int pf_shard_reader_new(pf_shard_reader **preader, const pf_mem *mem) {
+  pf_shard_reader *r;
+
+  if (!preader)
+    return PF_ERR_INVALID_ARGUMENT;
+  *preader = NULL;
+  mem = pf_mem_or_default(mem);
+  r = pf_mem_calloc(mem, 1, sizeof(*r));
+  if (!r)
+    return PF_ERR_NOMEM;
+  r->mem = mem;
+  r->buf = pf_mem_malloc(mem, READER_CAP);
+  if (!r->buf) {
+    pf_mem_free(mem, r);
+    return PF_ERR_NOMEM;
+  }
+  *preader = r;
+  return 0;
+}
+
+void pf_shard_reader_del(pf_shard_reader *r) {
+  if (!r)
+    return;
+  pf_mem_free(r->mem, r->buf);
+  pf_mem_free(r->mem, r);
+}
+
+uint8_t *pf_shard_reader_buffer(pf_shard_reader *r, size_t *len) {
+  if (!r) {
+    if (len)
+      *len = 0;
+    return NULL;
+  }
+  if (len)
+    *len = r->eof ? 0 : READER_CAP - r->end;
+  return r->buf + r->end;
+}
+
+int pf_shard_reader_commit(pf_shard_reader *r, size_t n) {
+  if (!r || r->eof || n > READER_CAP - r->end)
+    return PF_ERR_INVALID_ARGUMENT;
+  r->end += n;
+  return 0;
+}
+
+size_t pf_shard_reader_feed(pf_shard_reader *r, const uint8_t *data,
+                            size_t len) {
+  size_t n;
+
+  if (!r || !data || r->eof)
+    return 0;
+  n = READER_CAP - r->end;
+  if (n > len)
+    n = len;
+  memcpy(r->buf + r->end, data, n);
+  r->end += n;
+  return n;
+}
+
+void pf_shard_reader_end(pf_shard_reader *r) {
+  if (r)
+    r->eof = 1;
+}
+
+/* Makes room for at least one maximal record after the unread bytes. */
+static int need_input(pf_shard_reader *r) {
+  if (r->pos > 0 && READER_CAP - r->end < PF_SHARD_MAX_RECORD_BYTES) {
+    memmove(r->buf, r->buf + r->pos, r->end - r->pos);
+    r->base += r->pos;
+    r->end -= r->pos;
+    r->pos = 0;
+  }
+  return PF_SHARD_NEED_INPUT;
+}
+
+static int fail(pf_shard_reader *r, pf_shard_event *ev, int rv) {
+  r->err = rv;
+  r->err_ev = *ev;
+  r->err_ev.bytes = NULL;
+  r->err_ev.rec.payload = NULL;
+  ev->bytes = NULL;
+  ev->rec.payload = NULL;
+  return rv;
+}
+
+/* Offset of the first magic in buf[pos, end), or |end| if none. */
+static size_t find_magic(const pf_shard_reader *r) {
+  const uint8_t *p = r->buf + r->pos, *stop = r->buf + r->end;
+
+  while (stop - p >= (ptrdiff_t)MAGIC_LEN) {
+    p = memchr(p, shard_magic[0], (size_t)(stop - p) - (MAGIC_LEN - 1));
+    if (!p)
+      break;
+    if (memcmp(p, shard_magic, MAGIC_LEN) == 0)
+      return (size_t)(p - r->buf);
+    p++;
+  }
+  return r->end;
+}
+
+/* Scans on to the next magic; emits the skipped bytes as one event. */
+static int resync_scan(pf_shard_reader *r, pf_shard_event *ev) {
+  size_t at = find_magic(r);
+
+  if (at == r->end) {
+    if (!r->eof) {
+      /* Keep a tail that could be a magic cut by the chunking. */
+      if (r->end - r->pos >= MAGIC_LEN)
+        r->pos = r->end - (MAGIC_LEN - 1);
+      return need_input(r);
+    }
+  }
+  r->pos = at;
+  r->resync = 0;
+  ev->why = r->resync_why;
+  ev->offset = r->resync_off;
+  ev->length = r->base + r->pos - r->resync_off;
+  return PF_SHARD_EV_DAMAGED;
+}
+
+int pf_shard_reader_next(pf_shard_reader *r, pf_shard_event *ev) {
+  const uint8_t *at;
+  size_t avail, need;
+  int rv;
+
+  if (!r || !ev)
+    return PF_ERR_INVALID_ARGUMENT;
+  memset(ev, 0, sizeof(*ev));
+  if (r->err) {
+    *ev = r->err_ev;
+    return r->err;
+  }
+  if (r->resync)
+    return resync_scan(r, ev);
+  avail = r->end - r->pos;
+  at = r->buf + r->pos;
+  ev->offset = r->base + r->pos;
+  if (avail == 0)
+    return r->eof ? PF_SHARD_EV_END : need_input(r);
+  rv = pf_shard_record_parse(&ev->rec, at, avail);
+  if (rv >= 0 || (rv == PF_ERR_CHECKSUM && ev->rec.shard_bytes != 0)) {
+    ev->length = PF_SHARD_HEADER_BYTES + ev->rec.shard_bytes;
+    ev->bytes = at;
+    ev->why = rv >= 0 ? PF_SHARD_WHY_NONE : PF_SHARD_WHY_PAYLOAD_CHECKSUM;
+    r->pos += (size_t)ev->length;
+    return rv >= 0 ? PF_SHARD_EV_RECORD : PF_SHARD_EV_BAD_PAYLOAD;
+  }
+  switch (rv) {
+  case PF_ERR_NOBUF:
+    if (!r->eof)
+      return need_input(r);
+    need = PF_SHARD_HEADER_BYTES + ev->rec.shard_bytes;
+    ev->why = PF_SHARD_WHY_TRUNCATED;
+    ev->length = avail;
+    ev->need = need;
+    return fail(r, ev, PF_ERR_MALFORMED);
+  case PF_ERR_UNSUPPORTED:
+    ev->why = PF_SHARD_WHY_VERSION;
+    ev->version = at[PF_SHARD_OFF_VERSION];
+    return fail(r, ev, rv);
+  case PF_ERR_CHECKSUM:
+    r->resync_why = PF_SHARD_WHY_HEADER_CHECKSUM;
+    break;
+  case PF_ERR_MALFORMED:
+    if (memcmp(at, shard_magic, MAGIC_LEN) == 0) {
+      ev->why = PF_SHARD_WHY_FIELD_RANGE;
+      return fail(r, ev, rv);
+    }
+    if (ev->offset == 0) {
+      ev->why = PF_SHARD_WHY_BAD_MAGIC;
+      return fail(r, ev, rv);
+    }
+    r->resync_why = PF_SHARD_WHY_BAD_MAGIC;
+    break;
+  default: /* not reached: the parser returns no other code */
+    return fail(r, ev, PF_ERR_INTERNAL);
+  }
+  r->resync = 1;
+  r->resync_off = ev->offset;
+  r->pos++;
+  memset(ev, 0, sizeof(*ev));
+  return resync_scan(r, ev);
 }

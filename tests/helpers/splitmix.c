@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "splitmix.h"
+
 static int parse_u64(const char *s, uint64_t *out) {
   uint64_t v = 0;
 
@@ -38,11 +40,7 @@ int main(int argc, char **argv) {
     return 2;
   }
   while (len > 0) {
-    state += 0x9E3779B97F4A7C15ull;
-    z = state;
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    z ^= z >> 31;
+    z = splitmix64(&state);
     for (i = 0; i < 8; i++)
       b[i] = (uint8_t)(z >> (8 * i));
     n = len < 8 ? (size_t)len : 8;

@@ -345,6 +345,419 @@ static void test_pf_shard_record_encode_args(void) {
   TU_CHECK_EQ(pf_shard_record_parse(&rec, NULL, 0), PF_ERR_NOBUF);
 }
 
+/* ---- the stream reader ------------------------------------------------ */
+
+/*
+ * A stream of |nrec| records: block b has k = 2, m = 1 (GF8), shard size
+ * 8 + 3 * b, so records differ in length; the last block is final.
+ * Returns the length; rec_off[i] is where record i starts.
+ */
+#define RS_MAXREC 9
+static size_t make_stream(uint8_t *buf, size_t cap, size_t nrec,
+                          size_t *rec_off) {
+  uint8_t payload[64];
+  pf_shard_record rec;
+  size_t i, len = 0;
+
+  for (i = 0; i < nrec; i++) {
+    uint32_t b = (uint32_t)(i / 3);
+    memset(&rec, 0, sizeof(rec));
+    rec.code = PF_FEC_GF8;
+    rec.data_shards = 2;
+    rec.parity_shards = 1;
+    rec.index = (uint32_t)(i % 3);
+    rec.shard_bytes = 8 + 3 * b;
+    rec.block = b;
+    rec.flags = b == (nrec - 1) / 3 ? PF_SHARD_FLAG_FINAL : 0;
+    rec.data_bytes = rec.flags ? 5 : 2 * rec.shard_bytes;
+    tu_fill(100 + i, payload, rec.shard_bytes);
+    rec.payload = payload;
+    TU_CHECK(len + PF_SHARD_HEADER_BYTES + rec.shard_bytes <= cap);
+    rec_off[i] = len;
+    len += build(buf + len, cap - len, &rec);
+  }
+  rec_off[nrec] = len;
+  return len;
+}
+
+/* One event as the tests compare them (pointers replaced by offsets). */
+typedef struct {
+  int rv;
+  uint32_t why, version;
+  uint64_t offset, length, need;
+  uint64_t block;
+  uint32_t index, shard_bytes;
+} rs_ev;
+
+/*
+ * Runs a reader over |data| fed in chunks of |chunk| bytes (0: use
+ * buffer/commit with the whole free space), ending the input after the
+ * last byte.  Stores up to |cap| events up to and including END or an
+ * error; returns their number.  Checks on the way that the events cover
+ * the input without gaps and that a record's bytes are the input's.
+ */
+static size_t read_all(const uint8_t *data, size_t len, size_t chunk,
+                       rs_ev *evs, size_t cap) {
+  pf_shard_reader *r = NULL;
+  pf_shard_event ev;
+  size_t fed = 0, n = 0, guard = 0;
+  uint64_t next_off = 0;
+  int rv;
+
+  TU_CHECK_EQ(pf_shard_reader_new(&r, NULL), 0);
+  if (!r)
+    return 0;
+  while (n < cap && guard++ < 10 * len + 1000) {
+    rv = pf_shard_reader_next(r, &ev);
+    if (rv == PF_SHARD_NEED_INPUT) {
+      size_t space, take;
+      uint8_t *dst = pf_shard_reader_buffer(r, &space);
+      TU_CHECK(space > 0);
+      if (fed == len) {
+        pf_shard_reader_end(r);
+        continue;
+      }
+      take = len - fed;
+      if (chunk && take > chunk)
+        take = chunk;
+      if (chunk) {
+        take = pf_shard_reader_feed(r, data + fed, take);
+      } else {
+        if (take > space)
+          take = space;
+        memcpy(dst, data + fed, take);
+        TU_CHECK_EQ(pf_shard_reader_commit(r, take), 0);
+      }
+      TU_CHECK(take > 0);
+      fed += take;
+      continue;
+    }
+    memset(&evs[n], 0, sizeof(evs[n]));
+    evs[n].rv = rv;
+    evs[n].why = ev.why;
+    evs[n].version = ev.version;
+    evs[n].offset = ev.offset;
+    evs[n].length = ev.length;
+    evs[n].need = ev.need;
+    evs[n].block = ev.rec.block;
+    evs[n].index = ev.rec.index;
+    evs[n].shard_bytes = ev.rec.shard_bytes;
+    n++;
+    TU_CHECK_MSG(ev.offset == next_off, "event at %llu, expected %llu",
+                 (unsigned long long)ev.offset,
+                 (unsigned long long)next_off);
+    if (rv == PF_SHARD_EV_RECORD || rv == PF_SHARD_EV_BAD_PAYLOAD) {
+      TU_CHECK(ev.bytes != NULL && ev.offset + ev.length <= len &&
+               memcmp(ev.bytes, data + ev.offset, ev.length) == 0);
+      TU_CHECK(ev.rec.payload == ev.bytes + PF_SHARD_HEADER_BYTES);
+    }
+    if (rv < 0 || rv == PF_SHARD_EV_END)
+      break;
+    next_off = ev.offset + ev.length;
+  }
+  pf_shard_reader_del(r);
+  return n;
+}
+
+static int same_events(const rs_ev *a, size_t na, const rs_ev *b, size_t nb) {
+  return na == nb && memcmp(a, b, na * sizeof(*a)) == 0;
+}
+
+/* Every record comes out, in every chunking, then END at the length. */
+static void test_pf_shard_reader_roundtrip(void) {
+  static uint8_t buf[4096];
+  static const size_t chunks[] = {0, 1, 2, 3, 7, 40, 41, 4096};
+  size_t off[RS_MAXREC + 1], len, n, i, c;
+  rs_ev evs[RS_MAXREC + 2], ref[RS_MAXREC + 2];
+  size_t nref;
+
+  len = make_stream(buf, sizeof(buf), RS_MAXREC, off);
+  nref = read_all(buf, len, 0, ref, RS_MAXREC + 2);
+  TU_CHECK_EQ(nref, RS_MAXREC + 1);
+  for (i = 0; i < RS_MAXREC && i < nref; i++) {
+    TU_CHECK_EQ(ref[i].rv, PF_SHARD_EV_RECORD);
+    TU_CHECK_EQ(ref[i].offset, off[i]);
+    TU_CHECK_EQ(ref[i].length, off[i + 1] - off[i]);
+    TU_CHECK_EQ(ref[i].block, i / 3);
+    TU_CHECK_EQ(ref[i].index, i % 3);
+    TU_CHECK_EQ(ref[i].why, PF_SHARD_WHY_NONE);
+  }
+  TU_CHECK_EQ(ref[nref - 1].rv, PF_SHARD_EV_END);
+  TU_CHECK_EQ(ref[nref - 1].offset, len);
+  for (c = 0; c < sizeof(chunks) / sizeof(chunks[0]); c++) {
+    n = read_all(buf, len, chunks[c], evs, RS_MAXREC + 2);
+    TU_CHECK_MSG(same_events(evs, n, ref, nref), "chunk %zu differs",
+                 chunks[c]);
+  }
+  /* An empty input is an empty stream. */
+  n = read_all(buf, 0, 0, evs, 2);
+  TU_CHECK(n == 1 && evs[0].rv == PF_SHARD_EV_END && evs[0].offset == 0);
+}
+
+/* Cut at every byte: the whole records, then END at a boundary or a
+ * truncation error naming what is there and what was needed. */
+static void test_pf_shard_reader_truncated(void) {
+  static uint8_t buf[4096];
+  size_t off[RS_MAXREC + 1], len, cut, n, whole, i;
+  rs_ev evs[RS_MAXREC + 2];
+
+  len = make_stream(buf, sizeof(buf), 6, off);
+  for (cut = 0; cut <= len; cut++) {
+    n = read_all(buf, cut, cut % 5, evs, RS_MAXREC + 2);
+    for (whole = 0; off[whole + 1] <= cut && whole < 6; whole++)
+      ;
+    TU_CHECK_MSG(n == whole + 1, "cut %zu: %zu events", cut, n);
+    for (i = 0; i < whole && i < n; i++)
+      TU_CHECK(evs[i].rv == PF_SHARD_EV_RECORD);
+    if (n != whole + 1)
+      continue;
+    if (cut == off[whole]) {
+      TU_CHECK_MSG(evs[whole].rv == PF_SHARD_EV_END, "cut %zu", cut);
+      continue;
+    }
+    TU_CHECK_MSG(evs[whole].rv == PF_ERR_MALFORMED &&
+                     evs[whole].why == PF_SHARD_WHY_TRUNCATED &&
+                     evs[whole].offset == off[whole] &&
+                     evs[whole].length == cut - off[whole],
+                 "cut %zu: rv %d why %u", cut, evs[whole].rv,
+                 evs[whole].why);
+    if (cut - off[whole] < PF_SHARD_HEADER_BYTES)
+      TU_CHECK_MSG(evs[whole].need == PF_SHARD_HEADER_BYTES &&
+                       evs[whole].shard_bytes == 0,
+                   "cut %zu", cut);
+    else
+      TU_CHECK_MSG(evs[whole].need == off[whole + 1] - off[whole] &&
+                       evs[whole].index == whole % 3,
+                   "cut %zu: need %llu", cut,
+                   (unsigned long long)evs[whole].need);
+  }
+}
+
+/*
+ * Every bit flip of a 6-record stream: a payload flip is one
+ * BAD_PAYLOAD; a header flip in record 0's magic is "not a shard
+ * stream", in a version byte an unsupported version, anywhere else in a
+ * header (record > 0 for the magic) one DAMAGED event covering exactly
+ * that record; every other record still arrives intact.
+ */
+static void test_pf_shard_reader_bitflip(void) {
+  static uint8_t buf[4096];
+  size_t off[RS_MAXREC + 1], len, byte, n, i, r, nrec = 6;
+  rs_ev evs[RS_MAXREC + 4];
+  int bit;
+
+  len = make_stream(buf, sizeof(buf), nrec, off);
+  for (byte = 0; byte < len; byte++) {
+    for (r = 0; off[r + 1] <= byte; r++)
+      ;
+    for (bit = 0; bit < 8; bit++) {
+      size_t in_rec = byte - off[r];
+      buf[byte] ^= (uint8_t)(1u << bit);
+      n = read_all(buf, len, (byte % 3) * 17, evs, RS_MAXREC + 4);
+      buf[byte] ^= (uint8_t)(1u << bit);
+      if (r == 0 && in_rec < 4) {
+        TU_CHECK_MSG(n == 1 && evs[0].rv == PF_ERR_MALFORMED &&
+                         evs[0].why == PF_SHARD_WHY_BAD_MAGIC &&
+                         evs[0].offset == 0,
+                     "byte %zu bit %d", byte, bit);
+        continue;
+      }
+      if (in_rec == PF_SHARD_OFF_VERSION) {
+        TU_CHECK_MSG(n == r + 1 && evs[r].rv == PF_ERR_UNSUPPORTED &&
+                         evs[r].why == PF_SHARD_WHY_VERSION &&
+                         evs[r].version == (1u ^ (1u << bit)) &&
+                         evs[r].offset == off[r],
+                     "byte %zu bit %d", byte, bit);
+        continue;
+      }
+      TU_CHECK_MSG(n == nrec + 1, "byte %zu bit %d: %zu events", byte, bit,
+                   n);
+      if (n != nrec + 1)
+        continue;
+      for (i = 0; i < nrec; i++) {
+        if (i != r) {
+          TU_CHECK_MSG(evs[i].rv == PF_SHARD_EV_RECORD &&
+                           evs[i].offset == off[i],
+                       "byte %zu bit %d: record %zu", byte, bit, i);
+          continue;
+        }
+        if (in_rec >= PF_SHARD_HEADER_BYTES)
+          TU_CHECK_MSG(evs[i].rv == PF_SHARD_EV_BAD_PAYLOAD &&
+                           evs[i].why == PF_SHARD_WHY_PAYLOAD_CHECKSUM &&
+                           evs[i].index == i % 3,
+                       "byte %zu bit %d", byte, bit);
+        else
+          TU_CHECK_MSG(evs[i].rv == PF_SHARD_EV_DAMAGED &&
+                           evs[i].why == (in_rec < 4
+                                              ? PF_SHARD_WHY_BAD_MAGIC
+                                              : PF_SHARD_WHY_HEADER_CHECKSUM) &&
+                           evs[i].offset == off[i] &&
+                           evs[i].length == off[i + 1] - off[i],
+                       "byte %zu bit %d: rv %d why %u len %llu", byte, bit,
+                       evs[i].rv, evs[i].why,
+                       (unsigned long long)evs[i].length);
+      }
+      TU_CHECK(evs[nrec].rv == PF_SHARD_EV_END && evs[nrec].offset == len);
+    }
+  }
+}
+
+/*
+ * Garbage between records (and at the end), including a cut magic and a
+ * false "PFSH": each run is skipped as DAMAGED events that cover it
+ * exactly, whatever the chunking, and the records around it arrive.
+ * (Fewer than PF_SHARD_HEADER_BYTES at the end are a cut record: see
+ * the truncation test.)
+ * A run longer than the reader's buffer passes too (bounded memory).
+ */
+static void test_pf_shard_reader_resync(void) {
+  static uint8_t stream[4096], buf[3 * PF_SHARD_MAX_RECORD_BYTES + 8192];
+  static const size_t chunks[] = {0, 1, 3, 4, 5, 64};
+  size_t off[RS_MAXREC + 1], slen, len = 0, n, c, i, garbage, g;
+  rs_ev evs[64];
+
+  slen = make_stream(stream, sizeof(stream), 3, off);
+  for (g = 0; g < 3; g++) {
+    /* record 0, garbage, records 1 and 2, garbage at the end */
+    garbage = g == 0 ? 1 : g == 1 ? 200 : 2 * PF_SHARD_MAX_RECORD_BYTES + 77;
+    memcpy(buf, stream, off[1]);
+    len = off[1];
+    tu_fill(7 + g, buf + len, garbage);
+    for (i = 0; i < garbage; i++)
+      if (buf[len + i] == 'P')
+        buf[len + i] = 'Q'; /* no accidental magic ... */
+    if (garbage >= 200) {
+      memcpy(buf + len + 50, "PFSH\1", 5); /* ... but a false one */
+      memcpy(buf + len + garbage - 3, "PFS", 3); /* and a cut one */
+    }
+    len += garbage;
+    memcpy(buf + len, stream + off[1], slen - off[1]);
+    len += slen - off[1];
+    /* trailing garbage (>= a header, or it is a cut record) */
+    memset(buf + len, 'x', 60);
+    memcpy(buf + len + 60, "PF", 2);
+    len += 62;
+    for (c = 0; c < sizeof(chunks) / sizeof(chunks[0]); c++) {
+      uint64_t skipped = 0;
+      size_t nrec = 0, ndamaged = 0;
+      n = read_all(buf, len, chunks[c], evs, 64);
+      TU_CHECK(n > 0 && evs[n - 1].rv == PF_SHARD_EV_END &&
+               evs[n - 1].offset == len);
+      for (i = 0; i < n; i++) {
+        if (evs[i].rv == PF_SHARD_EV_RECORD) {
+          TU_CHECK(evs[i].index == nrec);
+          nrec++;
+        } else if (evs[i].rv == PF_SHARD_EV_DAMAGED) {
+          ndamaged++;
+          skipped += evs[i].length;
+        }
+      }
+      TU_CHECK_MSG(nrec == 3 && skipped == garbage + 62,
+                   "garbage %zu chunk %zu: %zu records, %llu skipped",
+                   garbage, chunks[c], nrec, (unsigned long long)skipped);
+      /* one run, a second after the false magic, one at the end */
+      TU_CHECK_EQ(ndamaged, garbage >= 200 ? 3u : 2u);
+      TU_CHECK(evs[1].rv == PF_SHARD_EV_DAMAGED &&
+               evs[1].offset == off[1] &&
+               evs[1].why == PF_SHARD_WHY_BAD_MAGIC);
+    }
+  }
+}
+
+/* The API: arguments, the bounded buffer, errors that stay, and no
+ * allocation after _new(). */
+static void test_pf_shard_reader_api(void) {
+  static uint8_t big[3 * PF_SHARD_MAX_RECORD_BYTES];
+  uint8_t stream[1024];
+  size_t off[RS_MAXREC + 1], len, space, took, nrec;
+  pf_shard_reader *r = NULL;
+  pf_shard_event ev;
+  tu_alloc a;
+  int rv, i;
+
+  TU_CHECK_EQ(pf_shard_reader_new(NULL, NULL), PF_ERR_INVALID_ARGUMENT);
+  tu_alloc_init(&a);
+  a.fail_at = 1;
+  TU_CHECK_EQ(pf_shard_reader_new(&r, &a.mem), PF_ERR_NOMEM);
+  TU_CHECK(r == NULL);
+  tu_alloc_init(&a);
+  a.fail_at = 2;
+  TU_CHECK_EQ(pf_shard_reader_new(&r, &a.mem), PF_ERR_NOMEM);
+  TU_CHECK(r == NULL && a.live == 0);
+  pf_shard_reader_del(NULL);
+  TU_CHECK_EQ(pf_shard_reader_next(NULL, &ev), PF_ERR_INVALID_ARGUMENT);
+  TU_CHECK_EQ(pf_shard_reader_commit(NULL, 0), PF_ERR_INVALID_ARGUMENT);
+  TU_CHECK_EQ(pf_shard_reader_feed(NULL, big, 1), 0);
+  TU_CHECK(pf_shard_reader_buffer(NULL, &space) == NULL && space == 0);
+
+  tu_alloc_init(&a);
+  TU_CHECK_EQ(pf_shard_reader_new(&r, &a.mem), 0);
+  if (!r)
+    return;
+  TU_CHECK_EQ(pf_shard_reader_next(r, NULL), PF_ERR_INVALID_ARGUMENT);
+  TU_CHECK_EQ(pf_shard_reader_next(r, &ev), PF_SHARD_NEED_INPUT);
+  /* The buffer is bounded: a big feed is taken only in part. */
+  pf_shard_reader_buffer(r, &space);
+  TU_CHECK_EQ(space, 2 * PF_SHARD_MAX_RECORD_BYTES);
+  TU_CHECK_EQ(pf_shard_reader_commit(r, space + 1), PF_ERR_INVALID_ARGUMENT);
+  len = make_stream(stream, sizeof(stream), 3, off);
+  /* Records fed over and over, many times the buffer, no allocation. */
+  nrec = 0;
+  took = 0;
+  for (i = 0; i < 20000; i++) {
+    rv = pf_shard_reader_next(r, &ev);
+    if (rv == PF_SHARD_NEED_INPUT) {
+      took += pf_shard_reader_feed(r, stream + took % len,
+                                   len - took % len);
+      continue;
+    }
+    TU_CHECK_EQ(rv, PF_SHARD_EV_RECORD);
+    nrec++;
+  }
+  TU_CHECK(nrec > 3 * (2 * PF_SHARD_MAX_RECORD_BYTES) / len);
+  TU_CHECK_EQ(a.allocs, 2);
+  TU_CHECK_EQ(pf_shard_reader_feed(r, big, sizeof(big)) <
+                  2 * PF_SHARD_MAX_RECORD_BYTES,
+              1);
+  pf_shard_reader_del(r);
+  TU_CHECK_EQ(a.live, 0);
+
+  /* An error stays; feeding after the end is refused. */
+  TU_CHECK_EQ(pf_shard_reader_new(&r, NULL), 0);
+  if (!r)
+    return;
+  TU_CHECK_EQ(pf_shard_reader_feed(r, (const uint8_t *)"nope", 4), 4);
+  pf_shard_reader_end(r);
+  TU_CHECK_EQ(pf_shard_reader_feed(r, stream, len), 0);
+  TU_CHECK_EQ(pf_shard_reader_commit(r, 1), PF_ERR_INVALID_ARGUMENT);
+  pf_shard_reader_buffer(r, &space);
+  TU_CHECK_EQ(space, 0);
+  for (i = 0; i < 2; i++) {
+    rv = pf_shard_reader_next(r, &ev);
+    TU_CHECK(rv == PF_ERR_MALFORMED && ev.why == PF_SHARD_WHY_TRUNCATED &&
+             ev.length == 4 && ev.need == PF_SHARD_HEADER_BYTES);
+  }
+  pf_shard_reader_del(r);
+
+  /* A field out of range under a valid checksum is fatal, not damage. */
+  TU_CHECK_EQ(pf_shard_reader_new(&r, NULL), 0);
+  if (!r)
+    return;
+  stream[off[1] + PF_SHARD_OFF_RESERVED8] = 1;
+  {
+    uint32_t crc = pf_crc32c(0, stream + off[1], PF_SHARD_OFF_HEADER_CRC);
+    for (i = 0; i < 4; i++)
+      stream[off[1] + PF_SHARD_OFF_HEADER_CRC + (size_t)i] =
+          (uint8_t)(crc >> (8 * i));
+  }
+  TU_CHECK_EQ(pf_shard_reader_feed(r, stream, len), len);
+  TU_CHECK_EQ(pf_shard_reader_next(r, &ev), PF_SHARD_EV_RECORD);
+  rv = pf_shard_reader_next(r, &ev);
+  TU_CHECK(rv == PF_ERR_MALFORMED && ev.why == PF_SHARD_WHY_FIELD_RANGE &&
+           ev.offset == off[1]);
+  pf_shard_reader_del(r);
+}
+
 int main(void) {
   test_pf_crc32c();
   test_pf_shard_record_encode_kat();
@@ -353,5 +766,10 @@ int main(void) {
   test_pf_shard_record_parse_bitflip();
   test_pf_shard_header_parse_bounds();
   test_pf_shard_record_encode_args();
+  test_pf_shard_reader_roundtrip();
+  test_pf_shard_reader_truncated();
+  test_pf_shard_reader_bitflip();
+  test_pf_shard_reader_resync();
+  test_pf_shard_reader_api();
   return tu_finish("test_shard_stream");
 }

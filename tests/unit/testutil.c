@@ -7,6 +7,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "splitmix.h"
+
 int tu_failures;
 int tu_checks;
 
@@ -24,15 +26,7 @@ int tu_finish(const char *name) {
   return tu_failures ? T_EXIT_FAIL : T_EXIT_PASS;
 }
 
-uint64_t tu_splitmix64(uint64_t *state) {
-  uint64_t z;
-
-  *state += 0x9E3779B97F4A7C15ull;
-  z = *state;
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-  return z ^ (z >> 31);
-}
+uint64_t tu_splitmix64(uint64_t *state) { return splitmix64(state); }
 
 void tu_fill(uint64_t seed, uint8_t *buf, size_t len) {
   uint64_t st = seed, z = 0;

@@ -466,6 +466,185 @@ pf_shard_header_parse(pf_shard_record *rec, const uint8_t *buf, size_t len);
 PF_EXTERN PF_WARN_UNUSED int
 pf_shard_record_parse(pf_shard_record *rec, const uint8_t *buf, size_t len);
 
+/*
+ * Reading a stream: pf_shard_reader.
+ *
+ * A sans-I/O reader that turns the bytes of a shard stream into events,
+ * applying the reading rules of doc/shard-stream.md: intact records,
+ * records whose payload is damaged (length trusted, skipped exactly),
+ * damaged bytes skipped up to the next "PFSH" (resync), the end, and the
+ * conditions that are fatal because a lossy channel cannot cause them.
+ * The caller does all I/O: it feeds bytes in any chunking (the events
+ * do not depend on it) and takes events out.  The reader holds at most
+ * 2 * PF_SHARD_MAX_RECORD_BYTES of input, allocated once by
+ * pf_shard_reader_new(); it never allocates afterwards.  Block
+ * bookkeeping (which shards of a block are present, decoding) is the
+ * caller's: pf-fec decode and info do it on top of these events.
+ *
+ * The loop (read(2) straight into the reader's buffer, no copy):
+ *
+ *   for (;;) {
+ *     rv = pf_shard_reader_next(r, &ev);
+ *     if (rv == PF_SHARD_NEED_INPUT) {
+ *       buf = pf_shard_reader_buffer(r, &space);   (space > 0 here)
+ *       n = read(fd, buf, space);
+ *       if (n > 0) pf_shard_reader_commit(r, n);
+ *       else if (n == 0) pf_shard_reader_end(r);
+ *       else ... read error ...
+ *       continue;
+ *     }
+ *     if (rv < 0) ... fatal: report ev.why at ev.offset, stop ...
+ *     if (rv == PF_SHARD_EV_END) break;
+ *     ... PF_SHARD_EV_RECORD, _BAD_PAYLOAD, _DAMAGED ...
+ *   }
+ *
+ * pf_shard_reader_feed() copies from a buffer of the caller's instead.
+ * A record filter such as pf-loss drop writes ev.bytes (ev.length
+ * bytes: the record exactly as read) for every record it keeps.
+ */
+
+/** pf_shard_reader_next(): give it more input (or call _end()). */
+#define PF_SHARD_NEED_INPUT 0
+/** An intact record: ev.rec (payload included) and ev.bytes. */
+#define PF_SHARD_EV_RECORD 1
+/** A record whose header is intact but whose payload checksum does not
+ *  match: ev.rec holds the header (rec.payload the damaged bytes) and
+ *  ev.bytes the whole record; its shard counts as lost. */
+#define PF_SHARD_EV_BAD_PAYLOAD 2
+/** Damaged bytes (ev.why: PF_SHARD_WHY_HEADER_CHECKSUM or
+ *  PF_SHARD_WHY_BAD_MAGIC at ev.offset) were skipped up to the next
+ *  magic or the end of input: ev.length bytes, no record fields. */
+#define PF_SHARD_EV_DAMAGED 3
+/** The input ended cleanly at a record boundary (ev.offset = bytes
+ *  read).  Every later call returns it again. */
+#define PF_SHARD_EV_END 4
+
+/** Why an event or an error happened (pf_shard_event.why). */
+#define PF_SHARD_WHY_NONE 0u
+/** EV_BAD_PAYLOAD: the payload checksum does not match. */
+#define PF_SHARD_WHY_PAYLOAD_CHECKSUM 1u
+/** EV_DAMAGED: the header checksum does not match. */
+#define PF_SHARD_WHY_HEADER_CHECKSUM 2u
+/** EV_DAMAGED: no "PFSH" where a record should start.  As an error
+ *  (PF_ERR_MALFORMED at offset 0): the input is not a shard stream. */
+#define PF_SHARD_WHY_BAD_MAGIC 3u
+/** Error PF_ERR_UNSUPPORTED: ev.version is not PF_SHARD_VERSION. */
+#define PF_SHARD_WHY_VERSION 4u
+/** Error PF_ERR_MALFORMED: the header checksum is right but a field is
+ *  out of range (a writer's bug or a hostile stream, not damage). */
+#define PF_SHARD_WHY_FIELD_RANGE 5u
+/** Error PF_ERR_MALFORMED: the input ended inside a record: ev.length
+ *  bytes of the ev.need it needs are there.  ev.rec holds the header
+ *  when it was complete (ev.rec.shard_bytes != 0), else ev.need is
+ *  PF_SHARD_HEADER_BYTES. */
+#define PF_SHARD_WHY_TRUNCATED 6u
+
+/**
+ * @struct pf_shard_event
+ *
+ * One event of pf_shard_reader_next().  Like pf_shard_record it
+ * describes bytes and has no struct_size.
+ */
+typedef struct pf_shard_event {
+  /** PF_SHARD_WHY_*: what went wrong (NONE for RECORD and END). */
+  uint32_t why;
+  /** PF_SHARD_WHY_VERSION: the version byte found. */
+  uint32_t version;
+  /** Stream offset (bytes fed before it) of the record, the damaged
+   *  bytes or the error. */
+  uint64_t offset;
+  /** Bytes the event covers: the record (RECORD, BAD_PAYLOAD), the
+   *  bytes skipped (DAMAGED), the bytes present (TRUNCATED). */
+  uint64_t length;
+  /** PF_SHARD_WHY_TRUNCATED: the bytes the cut record needed. */
+  uint64_t need;
+  /** RECORD, BAD_PAYLOAD (and TRUNCATED, see there): the record. */
+  pf_shard_record rec;
+  /** RECORD, BAD_PAYLOAD: the |length| bytes of the record as read
+   *  (header and payload), inside the reader's buffer; with
+   *  rec.payload, valid until the next pf_shard_reader_next(). */
+  const uint8_t *bytes;
+} pf_shard_event;
+
+/** @struct pf_shard_reader An opaque shard-stream reader. */
+typedef struct pf_shard_reader pf_shard_reader;
+
+/**
+ * @function pf_shard_reader_new
+ *
+ * Creates a reader at stream offset 0 with its input buffer (2 *
+ * PF_SHARD_MAX_RECORD_BYTES).  Returns 0, PF_ERR_INVALID_ARGUMENT
+ * (|preader| NULL) or PF_ERR_NOMEM; |*preader| is NULL on failure.
+ */
+PF_EXTERN PF_WARN_UNUSED int pf_shard_reader_new(pf_shard_reader **preader,
+                                                 const pf_mem *mem);
+
+/** @function pf_shard_reader_del  Frees |r| (NULL: nothing). */
+PF_EXTERN void pf_shard_reader_del(pf_shard_reader *r);
+
+/**
+ * @function pf_shard_reader_buffer
+ *
+ * Returns where the next input bytes go and stores the free space in
+ * |*len|; write up to that many bytes there, then call
+ * pf_shard_reader_commit().  After pf_shard_reader_next() returned
+ * PF_SHARD_NEED_INPUT, *len is at least PF_SHARD_MAX_RECORD_BYTES -
+ * (bytes already buffered of the pending record), never 0.  After
+ * pf_shard_reader_end() *len is 0.
+ */
+PF_EXTERN uint8_t *pf_shard_reader_buffer(pf_shard_reader *r, size_t *len);
+
+/**
+ * @function pf_shard_reader_commit
+ *
+ * Appends the |n| bytes written at pf_shard_reader_buffer().  Returns 0
+ * or PF_ERR_INVALID_ARGUMENT (|n| is more than the free space, or the
+ * input was ended).
+ */
+PF_EXTERN PF_WARN_UNUSED int pf_shard_reader_commit(pf_shard_reader *r,
+                                                    size_t n);
+
+/**
+ * @function pf_shard_reader_feed
+ *
+ * Copies as much of |data| (|len| bytes) as fits and returns how many
+ * bytes it took (0 when the buffer is full or the input was ended): feed
+ * the rest after the next PF_SHARD_NEED_INPUT.
+ */
+PF_EXTERN size_t pf_shard_reader_feed(pf_shard_reader *r, const uint8_t *data,
+                                      size_t len);
+
+/**
+ * @function pf_shard_reader_end
+ *
+ * Declares the end of input: pf_shard_reader_next() then reports what
+ * is left (a cut record is PF_SHARD_WHY_TRUNCATED) and
+ * PF_SHARD_EV_END.
+ */
+PF_EXTERN void pf_shard_reader_end(pf_shard_reader *r);
+
+/**
+ * @function pf_shard_reader_next
+ *
+ * Takes the next event out of the buffered input into |*ev| (always
+ * fully written).  Returns:
+ * PF_SHARD_NEED_INPUT (0): feed more bytes or call pf_shard_reader_end().
+ * PF_SHARD_EV_RECORD, PF_SHARD_EV_BAD_PAYLOAD, PF_SHARD_EV_DAMAGED,
+ *   PF_SHARD_EV_END: as described at their definitions.
+ * PF_ERR_MALFORMED: the input is not a shard stream (ev.why
+ *   PF_SHARD_WHY_BAD_MAGIC, offset 0), a field is out of range under a
+ *   valid checksum (PF_SHARD_WHY_FIELD_RANGE) or the input ended inside
+ *   a record (PF_SHARD_WHY_TRUNCATED).
+ * PF_ERR_UNSUPPORTED: a record of another format version
+ *   (PF_SHARD_WHY_VERSION, ev.version).
+ * PF_ERR_INVALID_ARGUMENT: |r| or |ev| is NULL.
+ * Errors are final: every later call returns the same error and event.
+ * Events follow each other without gaps: each one's offset is the
+ * previous one's offset + length.
+ */
+PF_EXTERN PF_WARN_UNUSED int pf_shard_reader_next(pf_shard_reader *r,
+                                                  pf_shard_event *ev);
+
 /* --- end of shard streams ----------------------------------------- */
 
 /* ------------------------------------------------------------------ */
