@@ -132,40 +132,9 @@ static void heap_free(struct heap *h) {
 
 /* --------------------------------------------------------- frame shape */
 
-/* Parity per block as the sender computes it (doc/wire-format.md). */
-static uint32_t recovery_for(uint32_t k, uint32_t pct, uint32_t ceiling) {
-  uint64_t m;
-
-  if (k == 0 || pct == 0 || k >= ceiling)
-    return 0;
-  m = ((uint64_t)k * pct + 99) / 100;
-  if (m < 2)
-    m = 2;
-  return m > ceiling - k ? ceiling - k : (uint32_t)m;
-}
-
-struct geom {
-  size_t total_data, blocks, total;
-  uint32_t k_full, m_full, k_last, m_last;
-};
-
-static void frame_geom(struct geom *g, size_t len, uint32_t payload,
-                       uint32_t kmax, uint32_t pct, uint32_t code) {
-  uint32_t ceiling = code == PF_FEC_GF16 ? PF_FEC16_MAX_SHARDS
-                                         : PF_FEC8_MAX_SHARDS;
-
-  g->total_data = len == 0 ? 1 : (len - 1) / payload + 1;
-  g->blocks = (g->total_data - 1) / kmax + 1;
-  g->k_full = kmax;
-  g->m_full = recovery_for(kmax, pct, ceiling);
-  g->k_last = (uint32_t)(g->total_data - (g->blocks - 1) * kmax);
-  g->m_last = len == 0 ? 0 : recovery_for(g->k_last, pct, ceiling);
-  g->total = g->total_data + (g->blocks - 1) * g->m_full + g->m_last;
-}
-
 /* Wire position |i| of a frame -> block and shard index (data first,
  * then the parity of every block, as pf_sender emits them). */
-static void locate(const struct geom *g, size_t i, size_t *block,
+static void locate(const pf_geometry *g, size_t i, size_t *block,
                    uint32_t *index) {
   size_t j;
 
@@ -184,11 +153,11 @@ static void locate(const struct geom *g, size_t i, size_t *block,
   *index = g->k_last + (uint32_t)(j - (g->blocks - 1) * g->m_full);
 }
 
-static uint32_t block_k(const struct geom *g, size_t b) {
+static uint32_t block_k(const pf_geometry *g, size_t b) {
   return b == g->blocks - 1 ? g->k_last : g->k_full;
 }
 
-static uint32_t block_m(const struct geom *g, size_t b) {
+static uint32_t block_m(const pf_geometry *g, size_t b) {
   return b == g->blocks - 1 ? g->m_last : g->m_full;
 }
 
@@ -286,7 +255,7 @@ static int run_point(const struct loss_opts *o, const struct series *se,
   pf_sender_stats ss;
   pf_receiver_stats rs;
   struct heap heap;
-  struct geom g;
+  pf_geometry g;
   lm_state st, chan;
   uint8_t *frame = NULL, *scratch = NULL, *delivered = NULL, *bound = NULL;
   uint8_t *bad = NULL;
@@ -303,7 +272,6 @@ static int run_point(const struct loss_opts *o, const struct series *se,
   memset(&heap, 0, sizeof(heap));
   lm_state_init(&st, seed);
   lm_state_init(&chan, lm_seed_mix(seed, 0x6368616eull));
-  frame_geom(&g, se->frame_size, o->shard_size, se->kmax, se->fec, se->code);
 
   pf_sender_config_default(&sc);
   sc.fec_scheme = se->code;
@@ -346,6 +314,16 @@ static int run_point(const struct loss_opts *o, const struct series *se,
   rv = pf_receiver_new(&rcv, &rc, NULL);
   if (rv != 0) {
     cli_error("sweep: cannot create the receiver (%s): %s", se->label,
+              pf_strerror(rv));
+    goto out;
+  }
+
+  /* The frame as the sender cuts it (the sender uses this function). */
+  g.struct_size = sizeof(g);
+  rv = pf_geometry_for(&g, se->frame_size, o->shard_size, se->kmax, se->fec,
+                       se->code);
+  if (rv != 0) {
+    cli_error("sweep: no frame geometry for %s: %s", se->label,
               pf_strerror(rv));
     goto out;
   }
@@ -635,14 +613,24 @@ static int check_series(const struct sweep *sw) {
     const struct series *s = &sw->se[i];
     uint32_t ceiling = s->code == PF_FEC_GF16 ? PF_FEC16_MAX_SHARDS
                                               : PF_FEC8_MAX_SHARDS;
-    uint64_t m = s->fec ? ((uint64_t)s->kmax * s->fec + 99) / 100 : 0;
+    pf_geometry g;
+    int rv;
 
-    if (s->fec && m < 2)
-      m = 2;
-    if (s->kmax + m > ceiling) {
+    /* One full block: m_asked is the share's parity before the code's
+     * clamp. */
+    g.struct_size = sizeof(g);
+    rv = pf_geometry_for(&g, (size_t)s->kmax * sw->o->shard_size,
+                         sw->o->shard_size, s->kmax, s->fec, s->code);
+    if (rv != 0) {
+      cli_error("sweep: no frame geometry for %s: %s", s->label,
+                pf_strerror(rv));
+      return -1;
+    }
+    if ((uint64_t)g.k_full + g.m_asked > ceiling) {
       cli_error("sweep: %u data shards per block with %u%% FEC need %" PRIu64
                 " shards, more than %s allows (%u)",
-                s->kmax, s->fec, s->kmax + m, code_lower(s->code), ceiling);
+                s->kmax, s->fec, (uint64_t)g.k_full + g.m_asked,
+                code_lower(s->code), ceiling);
       return -1;
     }
   }
