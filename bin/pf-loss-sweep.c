@@ -32,6 +32,7 @@
 #include <punktfunk/punktfunk.h>
 
 #include "cli.h"
+#include "channel.h"
 #include "pf-loss.h"
 #include "svgplot.h"
 
@@ -58,77 +59,6 @@ struct result {
   uint64_t fec_recovered;
   uint64_t drop_budget; /* receiver drops for its byte/frame budget */
 };
-
-/* ------------------------------------------------ channel: a timer heap */
-
-struct event {
-  uint64_t t, order;
-  uint8_t *data;
-  size_t len;
-};
-
-struct heap {
-  struct event *ev;
-  size_t n, cap;
-  uint64_t order;
-};
-
-static int ev_less(const struct event *a, const struct event *b) {
-  return a->t < b->t || (a->t == b->t && a->order < b->order);
-}
-
-static int heap_push(struct heap *h, uint64_t t, const uint8_t *data,
-                     size_t len) {
-  struct event e;
-  size_t i;
-
-  if (h->n == h->cap) {
-    size_t nc = h->cap ? h->cap * 2 : 256;
-    struct event *ne = realloc(h->ev, nc * sizeof(*ne));
-    if (!ne)
-      return -1;
-    h->ev = ne;
-    h->cap = nc;
-  }
-  e.t = t;
-  e.order = h->order++;
-  e.len = len;
-  e.data = malloc(len ? len : 1);
-  if (!e.data)
-    return -1;
-  memcpy(e.data, data, len);
-  for (i = h->n++; i > 0; i = (i - 1) / 2) {
-    if (!ev_less(&e, &h->ev[(i - 1) / 2]))
-      break;
-    h->ev[i] = h->ev[(i - 1) / 2];
-  }
-  h->ev[i] = e;
-  return 0;
-}
-
-static struct event heap_pop(struct heap *h) {
-  struct event top = h->ev[0], last = h->ev[--h->n];
-  size_t i = 0, c;
-
-  while ((c = 2 * i + 1) < h->n) {
-    if (c + 1 < h->n && ev_less(&h->ev[c + 1], &h->ev[c]))
-      c++;
-    if (!ev_less(&h->ev[c], &last))
-      break;
-    h->ev[i] = h->ev[c];
-    i = c;
-  }
-  if (h->n > 0)
-    h->ev[i] = last;
-  return top;
-}
-
-static void heap_free(struct heap *h) {
-  while (h->n > 0)
-    free(heap_pop(h).data);
-  free(h->ev);
-  memset(h, 0, sizeof(*h));
-}
 
 /* --------------------------------------------------------- frame shape */
 
@@ -254,9 +184,10 @@ static int run_point(const struct loss_opts *o, const struct series *se,
   pf_receiver *rcv = NULL;
   pf_sender_stats ss;
   pf_receiver_stats rs;
-  struct heap heap;
+  struct channel ch;
+  struct chan_config cc;
   pf_geometry g;
-  lm_state st, chan;
+  lm_state st;
   uint8_t *frame = NULL, *scratch = NULL, *delivered = NULL, *bound = NULL;
   uint8_t *bad = NULL;
   uint8_t *mask = NULL;
@@ -269,9 +200,8 @@ static int run_point(const struct loss_opts *o, const struct series *se,
                                : PF_AEAD_AES128GCM_KEYBYTES;
 
   memset(res, 0, sizeof(*res));
-  memset(&heap, 0, sizeof(heap));
+  memset(&ch, 0, sizeof(ch));
   lm_state_init(&st, seed);
-  lm_state_init(&chan, lm_seed_mix(seed, 0x6368616eull));
 
   pf_sender_config_default(&sc);
   sc.fec_scheme = se->code;
@@ -327,6 +257,26 @@ static int run_point(const struct loss_opts *o, const struct series *se,
               pf_strerror(rv));
     goto out;
   }
+
+  /* The path: a loss model (per-block loss is chosen here, per block),
+   * 1 ms of delay, then optional reordering and duplication by whole
+   * datagram slots. */
+  memset(&cc, 0, sizeof(cc));
+  cc.loss = *m;
+  cc.delay_ns = PATH_NS;
+  cc.reorder = o->reorder;
+  cc.reorder_ns = DGRAM_NS + DGRAM_NS / 2;
+  cc.reorder_step_ns = DGRAM_NS;
+  cc.reorder_steps = 8;
+  cc.duplicate = o->duplicate;
+  cc.dup_ns = DGRAM_NS + DGRAM_NS / 4;
+  cc.dup_step_ns = DGRAM_NS;
+  cc.dup_steps = 8;
+  cc.ring_bytes = 4u * 1024 * 1024;
+  cc.ring_blocks = 4096;
+  if (channel_init(&ch, &cc) != 0)
+    goto nomem;
+  channel_seed(&ch, 0, seed, lm_seed_mix(seed, 0x6368616eull));
 
   frame = malloc(se->frame_size ? se->frame_size : 1);
   scratch = malloc(se->frame_size ? se->frame_size : 1);
@@ -385,10 +335,9 @@ static int run_point(const struct loss_opts *o, const struct series *se,
         break;
       for (i = 0; i < batch.count; i++, pos++) {
         const uint8_t *dg = batch.data + i * batch.stride;
-        uint64_t at = t + PATH_NS + pos * DGRAM_NS;
         size_t blk;
         uint32_t idx;
-        int drop;
+        enum chan_verdict v = CHAN_LOST;
 
         if (pos >= g.total) {
           cli_error("sweep: the sender made more datagrams than the frame "
@@ -397,26 +346,15 @@ static int run_point(const struct loss_opts *o, const struct series *se,
           goto out;
         }
         locate(&g, pos, &blk, &idx);
-        drop = m->kind == LM_PER_BLOCK ? mask[pos] : lm_drop(m, &st);
         res->dgrams++;
-        if (drop) {
+        if (m->kind != LM_PER_BLOCK || !mask[pos])
+          v = channel_send(&ch, 0, dg, batch.dgram_bytes,
+                           t + pos * DGRAM_NS);
+        if (v == CHAN_LOST) {
           res->lost++;
           lost[blk]++;
-          continue;
-        }
-        if (o->reorder > 0 && lm_rng_unit(&chan.rng) < o->reorder) {
-          at += (1 + lm_rng_below(&chan.rng, 8)) * DGRAM_NS + DGRAM_NS / 2;
-          res->reordered++;
-        }
-        if (heap_push(&heap, at, dg, batch.dgram_bytes) != 0)
-          goto nomem;
-        if (o->duplicate > 0 && lm_rng_unit(&chan.rng) < o->duplicate) {
-          uint64_t at2 =
-              at + (1 + lm_rng_below(&chan.rng, 8)) * DGRAM_NS + DGRAM_NS / 4;
-          if (heap_push(&heap, at2, dg, batch.dgram_bytes) != 0)
-            goto nomem;
-          res->duplicated++;
-        }
+        } else if (v != CHAN_QUEUED)
+          goto nomem; /* the queue has no limit: out of memory */
       }
     }
     /* The channel's model of the frame must be the sender's. */
@@ -443,11 +381,15 @@ static int run_point(const struct loss_opts *o, const struct series *se,
     res->bound_frames += (uint64_t)in_budget;
 
     /* Deliver what arrives before the next frame is captured. */
-    while (heap.n > 0 &&
-           (f + 1 == o->frames || heap.ev[0].t < t + FRAME_NS)) {
-      struct event e = heap_pop(&heap);
-      rv = pf_receiver_read_datagram(rcv, e.data, e.len, e.t);
-      free(e.data);
+    for (;;) {
+      const struct chan_dgram *next = channel_peek(&ch);
+      struct chan_dgram d;
+
+      if (!next || (f + 1 < o->frames && next->due >= t + FRAME_NS))
+        break;
+      d = channel_pop(&ch);
+      rv = pf_receiver_read_datagram(rcv, d.data, d.len, d.due);
+      channel_release(&ch, &d);
       if (rv != 0 && rv != PF_ERR_DROP) {
         cli_error("sweep: pf_receiver_read_datagram: %s", pf_strerror(rv));
         goto out;
@@ -457,6 +399,8 @@ static int run_point(const struct loss_opts *o, const struct series *se,
     }
   }
   res->frames = o->frames;
+  res->reordered = channel_stats(&ch, 0)->reordered;
+  res->duplicated = channel_stats(&ch, 0)->duplicated;
   for (f = 0; f < o->frames; f++)
     if ((bound[f] && !delivered[f]) || bad[f])
       res->violations++;
@@ -471,7 +415,7 @@ static int run_point(const struct loss_opts *o, const struct series *se,
 nomem:
   cli_error("sweep: out of memory");
 out:
-  heap_free(&heap);
+  channel_free(&ch);
   pf_sender_del(snd);
   pf_receiver_del(rcv);
   free(frame);
