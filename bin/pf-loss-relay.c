@@ -32,7 +32,7 @@
 
 #include "cli.h"
 #include "channel.h"
-#include "pf-loss.h"
+#include "pf-loss-relay.h"
 
 /* Datagrams that would wait longer than this for the rate limit are
  * dropped, as a router's queue would. */
@@ -53,33 +53,6 @@
 #define RING_BYTES_PER_ENTRY 2048u
 #define RING_BYTES_MAX (64u * 1024 * 1024)
 
-/* What the relay counts per direction (the impairments are counted by
- * the channel lane). */
-struct dir_stats {
-  uint64_t received, bytes_received;
-  uint64_t forwarded, bytes_forwarded;
-  uint64_t send_dropped, send_errors;
-  uint64_t no_client, pending_at_exit;
-};
-
-/* Lateness histogram: 1 us buckets up to 20 ms. */
-#define LATE_BUCKETS 20001u
-
-struct relay {
-  const struct loss_opts *o;
-  pf_udp *lsn, *up;
-  int have_client;
-  char client[PF_UDP_ADDRSTRLEN];
-  struct dir_stats d[2]; /* [0] towards --to, [1] back from it */
-  struct channel ch;      /* lane 0 towards --to, lane 1 back */
-  uint8_t *run; /* RUN_BYTES: a run of due datagrams, back to back */
-  struct chan_dgram *runq; /* [RUN_MAX_DGRAMS]: the run being sent */
-  uint64_t start;
-  /* How late datagrams left against their due time, in us (the last
-   * bucket holds everything from LATE_BUCKETS - 1 up), and the maximum. */
-  uint64_t *late; /* [LATE_BUCKETS] */
-  uint64_t late_n, late_max_ns;
-};
 
 /* Library diagnostics (pf_log) as "pf-loss: warning: ..." lines. */
 static void log_to_stderr(int level, const char *msg, void *user_data) {
@@ -147,15 +120,6 @@ static void send_run(struct relay *r, unsigned dir, const uint8_t *base,
   }
 }
 
-/* Counts how late a datagram leaves against its due time. */
-static void note_late(struct relay *r, uint64_t due, uint64_t now) {
-  uint64_t ns = now - due, us = ns / 1000u;
-
-  r->late[us < LATE_BUCKETS - 1 ? us : LATE_BUCKETS - 1]++;
-  r->late_n++;
-  if (ns > r->late_max_ns)
-    r->late_max_ns = ns;
-}
 
 /* Forwards every datagram that is due.  Runs of due datagrams of one
  * direction and one size (what a stream sends) go out together: one by
@@ -170,7 +134,7 @@ static void flush_due(struct relay *r, uint64_t now) {
     const uint8_t *base = p.data;
     size_t n = 1, i;
 
-    note_late(r, p.due, now);
+    relay_note_late(r, p.due, now);
     if (p.len == 0 || p.len > RUN_MAX_SEGMENT) {
       send_now(r, dir, p.data, p.len);
       channel_release(&r->ch, &p);
@@ -181,7 +145,7 @@ static void flush_due(struct relay *r, uint64_t now) {
            next->due <= now && next->lane == p.lane && next->len == p.len &&
            (n + 1) * p.len <= RUN_BYTES) {
       r->runq[n] = channel_pop(&r->ch);
-      note_late(r, r->runq[n].due, now);
+      relay_note_late(r, r->runq[n].due, now);
       n++;
     }
     /* A batch that arrived together lies back to back in the channel's
@@ -263,111 +227,6 @@ static int pump(struct relay *r, unsigned dir) {
   return total;
 }
 
-/* --------------------------------------------------------------- stats */
-
-static void dir_json(FILE *f, const char *name, const struct dir_stats *s,
-                     const struct chan_stats *c, int impaired) {
-  fprintf(f,
-          "\"%s\":{\"impaired\":%s,\"received\":%" PRIu64
-          ",\"bytes_received\":%" PRIu64 ",\"forwarded\":%" PRIu64
-          ",\"bytes_forwarded\":%" PRIu64 ",\"lost\":%" PRIu64
-          ",\"blackout\":%" PRIu64 ",\"duplicated\":%" PRIu64
-          ",\"reordered\":%" PRIu64 ",\"delayed\":%" PRIu64
-          ",\"rate_dropped\":%" PRIu64 ",\"queue_dropped\":%" PRIu64
-          ",\"send_dropped\":%" PRIu64 ",\"send_errors\":%" PRIu64
-          ",\"no_client\":%" PRIu64 ",\"pending_at_exit\":%" PRIu64 "}",
-          name, impaired ? "true" : "false", s->received, s->bytes_received,
-          s->forwarded, s->bytes_forwarded, c->lost, c->blackout,
-          c->duplicated, c->reordered, c->delayed, c->rate_dropped,
-          c->queue_dropped, s->send_dropped, s->send_errors, s->no_client,
-          s->pending_at_exit);
-}
-
-static void json_str(FILE *f, const char *s) {
-  fputc('"', f);
-  for (; *s; s++) {
-    if (*s == '"' || *s == '\\')
-      fputc('\\', f);
-    if ((unsigned char)*s < 0x20)
-      fprintf(f, "\\u%04x", *s);
-    else
-      fputc(*s, f);
-  }
-  fputc('"', f);
-}
-
-/* The smallest whole us that at least |q| of the datagrams were not later
- * than (0 when nothing was forwarded from the queue). */
-static uint64_t late_quantile(const struct relay *r, double q) {
-  uint64_t want = (uint64_t)((double)r->late_n * q), acc = 0;
-  size_t i;
-
-  if (r->late_n == 0)
-    return 0;
-  if (want >= r->late_n)
-    want = r->late_n - 1;
-  for (i = 0; i < LATE_BUCKETS; i++) {
-    acc += r->late[i];
-    if (acc > want)
-      return i + 1;
-  }
-  return LATE_BUCKETS;
-}
-
-static int write_stats(const struct relay *r, uint64_t end, const char *why) {
-  const struct loss_opts *o = r->o;
-  FILE *f = stdout;
-
-  if (o->stats_json) {
-    f = fopen(o->stats_json, "w");
-    if (!f) {
-      cli_error("relay: cannot create '%s': %s", o->stats_json,
-                strerror(errno));
-      return -1;
-    }
-  }
-  fprintf(f, "{\"tool\":\"pf-loss relay\",\"version\":\"%s\",\"seed\":%" PRIu64
-             ",\"listen\":",
-          pf_version(), o->seed);
-  json_str(f, o->listen);
-  fputs(",\"target\":", f);
-  json_str(f, o->to);
-  fputs(",\"client\":", f);
-  if (r->have_client)
-    json_str(f, r->client);
-  else
-    fputs("null", f);
-  fprintf(f,
-          ",\"model\":\"%s\",\"loss\":%g,\"burst\":%g,\"period\":%u,"
-          "\"delay_ms\":%g,\"jitter_ms\":%g,\"reorder\":%g,\"duplicate\":%g,"
-          "\"rate_bps\":%" PRIu64 ",\"wake_early_us\":%" PRIu64
-          ",\"elapsed_s\":%.3f,\"stopped_by\":\"%s\",",
-          lm_kind_name(o->model.kind), o->model.p, o->model.burst,
-          o->model.period, (double)o->delay_ns / 1e6,
-          (double)o->jitter_ns / 1e6, o->reorder, o->duplicate, o->rate_bps,
-          o->wake_early_ns / 1000u, (double)(end - r->start) / 1e9, why);
-  dir_json(f, "to", &r->d[0], channel_stats(&r->ch, 0), !!(o->dir & DIR_TO));
-  fputc(',', f);
-  dir_json(f, "from", &r->d[1], channel_stats(&r->ch, 1),
-           !!(o->dir & DIR_FROM));
-  fprintf(f,
-          ",\"late_us\":{\"forwarded\":%" PRIu64 ",\"p50\":%" PRIu64
-          ",\"p99\":%" PRIu64 ",\"p999\":%" PRIu64 ",\"max\":%.1f}}\n",
-          r->late_n, late_quantile(r, 0.5), late_quantile(r, 0.99),
-          late_quantile(r, 0.999), (double)r->late_max_ns / 1e3);
-  if (f != stdout) {
-    if (fclose(f) != 0) {
-      cli_error("relay: cannot write '%s': %s", o->stats_json,
-                strerror(errno));
-      return -1;
-    }
-  } else if (fflush(f) != 0) {
-    cli_error("relay: cannot write standard output: %s", strerror(errno));
-    return -1;
-  }
-  return 0;
-}
-
 /* ------------------------------------------------------------ main loop */
 
 /* pf_udp_open() with GSO and GRO, or without them where the kernel has
@@ -385,7 +244,7 @@ static int relay_open(pf_udp **u, pf_udp_config *cfg, const char *local,
   return rv;
 }
 
-int loss_relay(const struct loss_opts *o) {
+int loss_relay(const struct relay_opts *o) {
   struct relay r;
   pf_udp_config cfg;
   char local[PF_UDP_ADDRSTRLEN + 8];
@@ -535,7 +394,7 @@ int loss_relay(const struct loss_opts *o) {
 out_stats:
   for (i = 0; i < CHAN_LANES; i++)
     r.d[i].pending_at_exit = channel_held(&r.ch, i);
-  if (write_stats(&r, pf_clock_now_ns(), why) != 0)
+  if (relay_write_stats(&r, pf_clock_now_ns(), why) != 0)
     ret = CLI_EXIT_FAIL;
   if (!o->quiet)
     cli_error("relay: to: %" PRIu64 " received, %" PRIu64 " forwarded, %" PRIu64

@@ -14,11 +14,15 @@ export PF_BUILDDIR PF_BIN PF_SRCDIR PF_VECTORS
 PATH="$PF_BIN:$PATH"
 export PATH
 
-# Long options of a tool, read from the getopt_long table in its source:
-# every quoted name inside `struct option ... = { ... };`.
+# Long options of a tool, read from the getopt_long tables in its sources
+# (bin/TOOL.c and the files of its subcommands, bin/TOOL-*.c): every
+# quoted name inside `struct option NAME[] = { ... };`.
 tool_long_options() {
-  awk '/struct option/ { on = 1 } on { print } on && /};/ { exit }' \
-    "$PF_SRCDIR/bin/$1.c" | grep -o '{"[a-z0-9-]*"' | tr -d '{"'
+  local f
+  for f in "$PF_SRCDIR/bin/$1.c" "$PF_SRCDIR/bin/$1"-*.c; do
+    [ -f "$f" ] || continue
+    awk '/struct option [a-z_]*\[\] =/ { on = 1 } on { print } on && /};/ { on = 0 }' "$f"
+  done | grep -o '{"[a-z0-9-]*"' | tr -d '{"' | sort -u
 }
 
 # The splitmix test-data generator built by make check (the byte stream of
