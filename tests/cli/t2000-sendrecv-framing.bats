@@ -7,7 +7,7 @@ bats_require_minimum_version 1.5.0
 load test_helper
 load sendrecv_helper
 
-teardown() { sr_teardown; }
+teardown() { bg_teardown; }
 
 # annexb_h264 FILE: 5 access units: [AUD SPS PPS IDR] [slice slice(mb>0)]
 # [SEI slice] [slice] [AUD slice], with 3- and 4-byte start codes.
