@@ -78,7 +78,7 @@ struct bench {
   size_t nlat;
   uint64_t frames_in, frames_out;
   /* raw parts */
-  pf_sender_geom g;
+  pf_geometry g;
   gnutls_aead_cipher_hd_t gt;
   uint8_t *dg; /* g.total sealed datagrams (raw AEAD) */
   pf_fec *fec_full, *fec_last;
@@ -297,9 +297,10 @@ static void setup(struct bench *b, size_t len) {
   if (rv != 0)
     die("pf_receiver_new", rv);
 
-  rv = pf_sender_geometry(&b->g, len, SHARD, KMAX, PCT, 255);
+  b->g.struct_size = sizeof(b->g);
+  rv = pf_geometry_for(&b->g, len, SHARD, KMAX, PCT, PF_FEC_GF8);
   if (rv != 0)
-    die("pf_sender_geometry", rv);
+    die("pf_geometry_for", rv);
   if (b->g.blocks > 1 &&
       (rv = make_fec(&b->fec_full, b->g.k_full, b->g.m_full)) != 0)
     die("pf_fec_new", rv);

@@ -71,7 +71,7 @@ struct ctx {
   size_t ndgram;
   uint64_t seq;
   pf_fec *fec_full, *fec_last;
-  pf_sender_geom g;
+  pf_geometry g;
   const uint8_t **dptr;
   uint8_t **pptr;
   uint8_t *parity;
@@ -184,8 +184,9 @@ int main(void) {
     if (rv == 0)
       rv = pf_aead_new(&c.aead, PF_AEAD_AES128GCM, key, 16, salt,
                        PF_AEAD_DIR_HOST, NULL);
+    c.g.struct_size = sizeof(c.g);
     if (rv == 0)
-      rv = pf_sender_geometry(&c.g, c.len, SHARD, KMAX, PCT, 255);
+      rv = pf_geometry_for(&c.g, c.len, SHARD, KMAX, PCT, PF_FEC_GF8);
     if (rv == 0 && c.g.blocks > 1)
       rv = make_fec(&c.fec_full, c.g.k_full, c.g.m_full);
     if (rv == 0)

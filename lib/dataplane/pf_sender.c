@@ -88,32 +88,6 @@ uint32_t pf_shard_payload_for_mtu(uint32_t mtu, int ipv6) {
   return p > PF_PKT_MAX_SHARD_PAYLOAD ? PF_PKT_MAX_SHARD_PAYLOAD : p;
 }
 
-uint32_t pf_sender_block_parity(uint32_t k, uint32_t pct, uint32_t ceiling) {
-  uint32_t m = pf_wire_recovery_for(k, pct);
-
-  if (k >= ceiling)
-    return 0;
-  return m > ceiling - k ? ceiling - k : m;
-}
-
-int pf_sender_geometry(pf_sender_geom *g, size_t len, uint32_t payload,
-                       uint32_t kmax, uint32_t pct, uint32_t ceiling) {
-  size_t total_data = len == 0 ? 1 : (len - 1) / payload + 1;
-  size_t blocks = (total_data - 1) / kmax + 1;
-
-  if (blocks > MAX_BLOCKS)
-    return PF_ERR_LIMIT;
-  g->total_data = total_data;
-  g->blocks = blocks;
-  g->k_full = kmax;
-  g->m_full = pf_sender_block_parity(kmax, pct, ceiling);
-  g->k_last = (uint32_t)(total_data - (blocks - 1) * kmax);
-  /* An empty AU has nothing to protect: one zero shard, no parity. */
-  g->m_last = len == 0 ? 0 : pf_sender_block_parity(g->k_last, pct, ceiling);
-  g->total = total_data + (blocks - 1) * g->m_full + g->m_last;
-  return 0;
-}
-
 void pf_sender_config_default(pf_sender_config *cfg) {
   if (!cfg)
     return;
@@ -518,7 +492,7 @@ int pf_sender_submit_frame(pf_sender *s, const uint8_t *data, size_t len,
                            uint64_t now_ns) {
   const size_t payload = s ? s->cfg.shard_payload : 0;
   const size_t poff = s ? s->hoff + PF_WIRE_HEADER_BYTES : 0;
-  pf_sender_geom g;
+  pf_geometry g;
   pf_pkt_header base;
   pf_fec *fec = NULL;
   uint32_t kc_full, mc_full, kc_last, mc_last;
@@ -532,9 +506,10 @@ int pf_sender_submit_frame(pf_sender *s, const uint8_t *data, size_t len,
     return s->broken;
   if (len > s->cfg.max_frame_bytes || s->fr_count >= s->cfg.max_queued_frames)
     return PF_ERR_LIMIT;
-  rv = pf_sender_geometry(&g, len, s->cfg.shard_payload,
-                          s->cfg.max_data_per_block, s->fec_percent,
-                          s->ceiling);
+  g.struct_size = sizeof(g);
+  rv = pf_geometry_for(&g, len, s->cfg.shard_payload,
+                       s->cfg.max_data_per_block, s->fec_percent,
+                       s->cfg.fec_scheme);
   if (rv != 0)
     return rv;
   /* GF16 shapes are wire shapes: check_config() and

@@ -23,31 +23,9 @@
  * warning can be reached without sealing 2^23 datagrams. */
 void pf_sender_set_sealed_count(pf_sender *s, uint64_t n);
 
-/*
- * Parity of a block of |k| data shards at |pct|: pf_wire_recovery_for()
- * (the one parity rule, shared with the receiver), clamped so that
- * k + m <= |ceiling| (the code's shard limit).
- */
-uint32_t pf_sender_block_parity(uint32_t k, uint32_t pct, uint32_t ceiling);
-
-/* Geometry of one AU, as the sender cuts it (doc/wire-format.md 5.1). */
-typedef struct pf_sender_geom {
-  size_t total_data;  /* data shards of the AU, >= 1 */
-  size_t blocks;      /* 1..65535 */
-  uint32_t k_full;    /* K of every block but the last */
-  uint32_t m_full;    /* M of every block but the last */
-  uint32_t k_last;
-  uint32_t m_last;
-  size_t total;       /* datagrams of the AU */
-} pf_sender_geom;
-
-/*
- * Cuts |len| bytes into |payload|-byte shards in blocks of at most |kmax|
- * with |pct| parity (|ceiling| = code limit).  An empty AU is one zero
- * shard without parity.  Returns 0 or PF_ERR_LIMIT (more than 65535
- * blocks).
- */
-int pf_sender_geometry(pf_sender_geom *g, size_t len, uint32_t payload,
-                       uint32_t kmax, uint32_t pct, uint32_t ceiling);
+/* The parity clamp (pf_sender_block_parity()) and the AU cut
+ * (pf_geometry_for()) live in pf_geometry.c; the parity rule itself is
+ * pf_wire_recovery_for(). */
+#include "dataplane/pf_geometry.h"
 
 #endif /* PF_SENDER_H */

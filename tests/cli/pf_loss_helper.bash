@@ -1,11 +1,10 @@
 # pf_loss_helper.bash -- shell helpers for the pf-loss tests (t3xxx),
 # loaded after test_helper.  Everything runs on loopback with ephemeral
 # ports; every wait is bounded; background processes are started with
-# 3>&- and killed in teardown (pl_teardown).
+# 3>&- and killed in teardown (bg_teardown).
 # shellcheck disable=SC2034 # SINK_PORT, RELAY_PORT, ... are read by the tests
 
 PROBE="$PF_BUILDDIR/tests/helpers/udp-probe"
-PL_PIDS=()
 
 # wait_for_line FILE SED_EXPR PID: prints the first match of the sed
 # expression in FILE, waiting at most 5 s (while PID lives).
@@ -30,7 +29,7 @@ wait_for_line() {
 start_sink() {
   "$PROBE" sink "$@" >"$BATS_TEST_TMPDIR/sink" 3>&- &
   SINK_PID=$!
-  PL_PIDS+=("$SINK_PID")
+  BG_PIDS+=("$SINK_PID")
   SINK_PORT=$(wait_for_line "$BATS_TEST_TMPDIR/sink" 's/^port //p' "$SINK_PID")
 }
 
@@ -45,7 +44,7 @@ start_relay() {
   pf-loss relay --listen 127.0.0.1:0 --to "127.0.0.1:$target" "$@" \
     >"$BATS_TEST_TMPDIR/relay.json" 2>"$BATS_TEST_TMPDIR/relay.err" 3>&- &
   RELAY_PID=$!
-  PL_PIDS+=("$RELAY_PID")
+  BG_PIDS+=("$RELAY_PID")
   RELAY_PORT=$(wait_for_line "$BATS_TEST_TMPDIR/relay.err" \
     's/^pf-loss: listening on port \([0-9]*\)$/\1/p' "$RELAY_PID")
 }
@@ -80,15 +79,4 @@ between() {
     echo "$1 is not in $2..$3" >&2
     return 1
   fi
-}
-
-pl_teardown() {
-  local p
-  for p in "${PL_PIDS[@]}"; do
-    kill "$p" 2>/dev/null || true
-  done
-  for p in "${PL_PIDS[@]}"; do
-    wait "$p" 2>/dev/null || true
-  done
-  PL_PIDS=()
 }

@@ -1,10 +1,8 @@
 # sendrecv_helper.bash -- shell helpers for the pf-send / pf-recv tests
 # (t2xxx), loaded after test_helper.  Everything runs on loopback with
 # ephemeral ports; every wait is bounded; background processes are
-# started with 3>&- and killed in teardown.
+# started with 3>&- and killed in teardown (bg_teardown).
 
-RELAY="$PF_BUILDDIR/tests/helpers/udp-lossy-relay"
-SR_PIDS=()
 RECV_EXTRA=()
 
 # be32 N: N as 4 big-endian bytes on stdout.
@@ -72,7 +70,7 @@ start_recv() {
     pf-recv "$@" -o "$out" "$addr" 2>"$BATS_TEST_TMPDIR/recv.err" 3>&- &
   fi
   RECV_PID=$!
-  SR_PIDS+=("$RECV_PID")
+  BG_PIDS+=("$RECV_PID")
   RECV_PORT=
   for i in $(seq 1 100); do
     RECV_PORT=$(sed -n 's/^pf-recv: listening on port \([0-9]*\)$/\1/p' \
@@ -90,25 +88,6 @@ start_recv() {
 wait_recv() {
   wait_pid "$RECV_PID" "${1:-20}"
   RECV_STATUS=$WAIT_STATUS
-}
-
-# start_relay TARGET_PORT [relay options...]: starts the lossy relay in
-# the background and sets RELAY_PORT and RELAY_PID.
-start_relay() {
-  local target=$1 i
-  shift
-  : >"$BATS_TEST_TMPDIR/relay.port"
-  "$RELAY" -t "$target" "$@" >"$BATS_TEST_TMPDIR/relay.port" \
-    2>"$BATS_TEST_TMPDIR/relay.err" 3>&- &
-  RELAY_PID=$!
-  SR_PIDS+=("$RELAY_PID")
-  for i in $(seq 1 100); do
-    RELAY_PORT=$(head -n 1 "$BATS_TEST_TMPDIR/relay.port")
-    [ -n "$RELAY_PORT" ] && return 0
-    sleep 0.05
-  done
-  echo "relay did not start ($i)" >&2
-  return 1
 }
 
 # round_trip IN FRAMING [common options...]: pf-send IN to pf-recv with
@@ -136,15 +115,4 @@ round_trip() {
 # json_field FILE FIELD: the numeric FIELD of the last line of FILE.
 json_field() {
   tail -n 1 "$1" | grep -o "\"$2\":[-0-9.a-z]*" | head -n 1 | cut -d: -f2
-}
-
-sr_teardown() {
-  local p
-  for p in "${SR_PIDS[@]}"; do
-    kill "$p" 2>/dev/null || true
-  done
-  for p in "${SR_PIDS[@]}"; do
-    wait "$p" 2>/dev/null || true
-  done
-  SR_PIDS=()
 }

@@ -7,7 +7,7 @@ bats_require_minimum_version 1.5.0
 load test_helper
 load sendrecv_helper
 
-teardown() { sr_teardown; }
+teardown() { bg_teardown; }
 
 # annexb_h264 FILE: 5 access units: [AUD SPS PPS IDR] [slice slice(mb>0)]
 # [SEI slice] [slice] [AUD slice], with 3- and 4-byte start codes.
@@ -132,14 +132,14 @@ make_ivf() {
   make_ivf "$BATS_TEST_TMPDIR/in" 10
   mkfifo "$BATS_TEST_TMPDIR/fifo"
   cat "$BATS_TEST_TMPDIR/fifo" >"$BATS_TEST_TMPDIR/out" 3>&- &
-  SR_PIDS+=("$!")
+  BG_PIDS+=("$!")
   start_recv "$BATS_TEST_TMPDIR/fifo" 127.0.0.1:0 \
     --key-file "$key" --framing ivf --idle-timeout 5 "$(sr_io)"
   pf-send --key-file "$key" --framing ivf "$(sr_io)" -q \
     -i "$BATS_TEST_TMPDIR/in" "127.0.0.1:$RECV_PORT"
   wait_recv 20
   [ "$RECV_STATUS" -eq 0 ]
-  wait_pid "${SR_PIDS[-1]}" 10
+  wait_pid "${BG_PIDS[-1]}" 10
   cmp "$BATS_TEST_TMPDIR/in" "$BATS_TEST_TMPDIR/out"
 }
 

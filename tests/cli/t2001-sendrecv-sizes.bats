@@ -7,7 +7,7 @@ bats_require_minimum_version 1.5.0
 load test_helper
 load sendrecv_helper
 
-teardown() { sr_teardown; }
+teardown() { bg_teardown; }
 
 @test "frames of 0, 1, shard-1, shard and shard+1 bytes round-trip with the default shard size (1388)" {
   make_records "$BATS_TEST_TMPDIR/in" 0 1 1387 1388 1389 0 2775 2776 2777

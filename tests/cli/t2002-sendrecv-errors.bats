@@ -7,7 +7,7 @@ bats_require_minimum_version 1.5.0
 load test_helper
 load sendrecv_helper
 
-teardown() { sr_teardown; }
+teardown() { bg_teardown; }
 
 # The input of send_small, made before pf-recv starts: pf-recv's idle
 # timeout runs from its start, and on a loaded machine making the input

@@ -1,15 +1,17 @@
 #!/usr/bin/env bats
-# Loss through a deterministic lossy relay (tests/helpers/udp-lossy-relay):
-# output stays byte-identical while the loss per block stays within its
-# parity, and pf-recv exits 3 when frames are lost beyond FEC (issue #7).
+# Loss through `pf-loss relay` (periodic loss is deterministic): output
+# stays byte-identical while the loss per block stays within its parity,
+# and pf-recv exits 3 when frames are lost beyond FEC (issue #7).
 
 bats_require_minimum_version 1.5.0
 load test_helper
 load sendrecv_helper
+load pf_loss_helper
 
-teardown() { sr_teardown; }
+teardown() { bg_teardown; }
 
 # relay_send IN RELAY_OPTIONS... -- PF_OPTIONS...: pf-recv <- relay <- pf-send.
+# The relay's JSON counters end up in $BATS_TEST_TMPDIR/relay.json.
 relay_send() {
   local in=$1 ropts=() popts=() key
   shift
@@ -20,28 +22,36 @@ relay_send() {
   start_recv "$BATS_TEST_TMPDIR/out" 127.0.0.1:0 --key-file "$key" \
     --idle-timeout 2 "$(sr_io)" --stats-json "$BATS_TEST_TMPDIR/stats" \
     "${popts[@]}" || return 1
-  start_relay "$RECV_PORT" -i 400 "${ropts[@]}" || return 1
+  start_relay "$RECV_PORT" --seed 1 "${ropts[@]}" || return 1
+  [ -n "$RELAY_PORT" ] || return 1
   pf-send -q --key-file "$key" "$(sr_io)" "${popts[@]}" -i "$in" \
     "127.0.0.1:$RELAY_PORT" || return 1
   wait_recv
+  kill -TERM "$RELAY_PID" 2>/dev/null
   wait_pid "$RELAY_PID" 5
+}
+
+# relay_to FIELD: the relay's count FIELD towards pf-recv.
+relay_to() {
+  grep -o "\"to\":{[^}]*}" "$BATS_TEST_TMPDIR/relay.json" |
+    grep -o "\"$1\":[0-9]*" | cut -d: -f2
 }
 
 @test "1 lost datagram in 20 (5%, below the 15% parity) leaves the output byte-identical" {
   make_records "$BATS_TEST_TMPDIR/in" 100000 1 50000 300000 0 20000 2000000 7
-  relay_send "$BATS_TEST_TMPDIR/in" -n 20 -b 1
-  cat "$BATS_TEST_TMPDIR/relay.err"
+  relay_send "$BATS_TEST_TMPDIR/in" --period 20
+  cat "$BATS_TEST_TMPDIR/relay.json"
   [ "$RECV_STATUS" -eq 0 ]
   cmp "$BATS_TEST_TMPDIR/in" "$BATS_TEST_TMPDIR/out"
   [ "$(json_field "$BATS_TEST_TMPDIR/stats" fec_recovered)" -gt 0 ]
-  grep -q 'dropped [1-9]' "$BATS_TEST_TMPDIR/relay.err"
+  [ "$(relay_to lost)" -gt 0 ]
 }
 
 @test "1 of every 10 datagrams lost with 2 parity per 8 data shards still round-trips (gf16)" {
   make_records "$BATS_TEST_TMPDIR/in" 40000 40000 1 100000
   # Data shards go first, then parity: a block's 8 data shards lose at
   # most 1, its 2 adjacent parity shards at most 1: 8 of 10 remain.
-  relay_send "$BATS_TEST_TMPDIR/in" -n 10 -b 1 -- --fec gf16 \
+  relay_send "$BATS_TEST_TMPDIR/in" --period 10 -- --fec gf16 \
     --fec-percent 25 --shard-size 512 --max-data-per-block 8
   [ "$RECV_STATUS" -eq 0 ]
   cmp "$BATS_TEST_TMPDIR/in" "$BATS_TEST_TMPDIR/out"
@@ -49,9 +59,9 @@ relay_send() {
 
 @test "loss beyond the parity makes pf-recv exit 3 and name the lost frames" {
   make_records "$BATS_TEST_TMPDIR/in" 100000 100000 100000 100000
-  # Half of every 10 datagrams after the START descriptor: no block of
-  # ~72 data + 11 parity shards survives.
-  relay_send "$BATS_TEST_TMPDIR/in" -n 10 -b 5 -s 6
+  # Every other datagram (the second START copy gets through): no block
+  # of ~72 data + 11 parity shards survives.
+  relay_send "$BATS_TEST_TMPDIR/in" --period 2
   [ "$RECV_STATUS" -eq 3 ]
   grep -Eq 'frames lost beyond FEC repair|end of the stream was not seen' \
     "$BATS_TEST_TMPDIR/recv.err"
@@ -61,7 +71,7 @@ relay_send() {
 
 @test "--fec none loses frames at the first lost datagram (exit 3)" {
   make_records "$BATS_TEST_TMPDIR/in" 50000 50000 50000
-  relay_send "$BATS_TEST_TMPDIR/in" -n 30 -b 1 -s 5 -- --fec none
+  relay_send "$BATS_TEST_TMPDIR/in" --period 30 -- --fec none
   [ "$RECV_STATUS" -eq 3 ]
 }
 
@@ -69,10 +79,28 @@ relay_send() {
   sizes=()
   for i in $(seq 1 40); do sizes+=($((1000 + i))); done
   make_records "$BATS_TEST_TMPDIR/in" "${sizes[@]}"
-  # 4 data + 2 parity shards of 256 bytes per frame: 3 delayed datagrams
-  # hold their frame back until 2 later frames are complete.
-  relay_send "$BATS_TEST_TMPDIR/in" -n 30 -b 3 -d 14 -s 6 -- \
+  key=$(sr_key)
+  start_recv "$BATS_TEST_TMPDIR/out" 127.0.0.1:0 --key-file "$key" \
+    --idle-timeout 2 "$(sr_io)" --stats-json "$BATS_TEST_TMPDIR/stats" \
     --shard-size 256 --max-data-per-block 4 --fec-percent 50
+  # This test keeps tests/helpers/udp-lossy-relay: it needs a delay
+  # counted in datagrams (3 of every 30 sent after the 14 that follow
+  # them, the START copies spared), so that a frame completes after
+  # later ones while the END descriptor still comes last.  pf-loss
+  # relay's reordering is random and in time (1-2 ms), and it also
+  # moves END ahead of the last frames.
+  "$PF_BUILDDIR/tests/helpers/udp-lossy-relay" -t "$RECV_PORT" -i 400 \
+    -n 30 -b 3 -d 14 -s 6 >"$BATS_TEST_TMPDIR/relay.port" \
+    2>"$BATS_TEST_TMPDIR/relay.err" 3>&- &
+  RELAY_PID=$!
+  BG_PIDS+=("$RELAY_PID")
+  RELAY_PORT=$(wait_for_line "$BATS_TEST_TMPDIR/relay.port" \
+    's/^\([0-9]*\)$/\1/p' "$RELAY_PID")
+  pf-send -q --key-file "$key" "$(sr_io)" --shard-size 256 \
+    --max-data-per-block 4 --fec-percent 50 -i "$BATS_TEST_TMPDIR/in" \
+    "127.0.0.1:$RELAY_PORT"
+  wait_recv
+  wait_pid "$RELAY_PID" 5
   grep -q 'reordered [1-9]' "$BATS_TEST_TMPDIR/relay.err"
   [ "$RECV_STATUS" -eq 0 ]
   cmp "$BATS_TEST_TMPDIR/in" "$BATS_TEST_TMPDIR/out"

@@ -6,7 +6,7 @@ bats_require_minimum_version 1.5.0
 load test_helper
 load sendrecv_helper
 
-teardown() { sr_teardown; }
+teardown() { bg_teardown; }
 
 # io_round_trip BACKEND: a mixed length stream through --io BACKEND.
 io_round_trip() {
@@ -152,7 +152,8 @@ man_examples() {
 
 # free_port: a UDP port that was free a moment ago.
 free_port() {
-  "$RELAY" -t 9 -m 0 2>/dev/null | head -n 1
+  pf-loss relay -q --listen 127.0.0.1:0 --to 127.0.0.1:9 --duration 0.001 \
+    2>&1 >/dev/null | sed -n 's/^pf-loss: listening on port \([0-9]*\)$/\1/p'
 }
 
 # run_examples PAGE: runs every example block of PAGE in one scratch

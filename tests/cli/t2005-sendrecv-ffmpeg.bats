@@ -11,7 +11,7 @@ setup() {
   command -v ffmpeg >/dev/null || skip "ffmpeg not installed"
 }
 
-teardown() { sr_teardown; }
+teardown() { bg_teardown; }
 
 # encode OUT FORMAT ENCODER-OPTIONS...: 30 frames of the lavfi test source.
 encode() {

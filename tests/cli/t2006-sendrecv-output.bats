@@ -8,7 +8,7 @@ bats_require_minimum_version 1.5.0
 load test_helper
 load sendrecv_helper
 
-teardown() { sr_teardown; }
+teardown() { bg_teardown; }
 
 # start_loss_relay TARGET_PORT [pf-loss relay options...]: pf-loss relay
 # in the background; sets RELAY_PORT (at most 5 s).
@@ -18,7 +18,7 @@ start_loss_relay() {
   : >"$BATS_TEST_TMPDIR/relay.err"
   pf-loss relay --listen 127.0.0.1:0 --to "127.0.0.1:$target" "$@" \
     >/dev/null 2>"$BATS_TEST_TMPDIR/relay.err" 3>&- &
-  SR_PIDS+=("$!")
+  BG_PIDS+=("$!")
   RELAY_PORT=
   for i in $(seq 1 100); do
     RELAY_PORT=$(sed -n 's/^pf-loss: listening on port \([0-9]*\)$/\1/p' \
@@ -39,14 +39,14 @@ start_loss_relay() {
   # this rate), then reads the rest.
   { dd bs=1M count=20 iflag=fullblock status=none; sleep 2.5; cat; } \
     <"$t/fifo" >"$t/out" 3>&- &
-  SR_PIDS+=("$!")
+  BG_PIDS+=("$!")
   start_recv "$t/fifo" 127.0.0.1:0 --key-file "$key" --framing fixed:100000 \
     --idle-timeout 5 "$(sr_io)" --stats-json "$t/stats"
   pf-send -q --key-file "$key" --framing fixed:100000 "$(sr_io)" --rate 400M \
     -i "$t/in" "127.0.0.1:$RECV_PORT"
   wait_recv 30
   [ "$RECV_STATUS" -eq 0 ] || { cat "$t/recv.err" >&2; false; }
-  wait_pid "${SR_PIDS[0]}" 10
+  wait_pid "${BG_PIDS[0]}" 10
   cmp "$t/in" "$t/out"
   [ "$(json_field "$t/stats" frames_overrun)" -eq 0 ]
   [ "$(json_field "$t/stats" frames_lost)" -eq 0 ]
@@ -66,7 +66,7 @@ start_loss_relay() {
       [ "$n" -gt 0 ] || break
       sleep 0.02
     done' <"$t/fifo" 3>&- &
-  SR_PIDS+=("$!")
+  BG_PIDS+=("$!")
   start_recv "$t/fifo" 127.0.0.1:0 --key-file "$key" --framing fixed:65536 \
     --idle-timeout 5 --buffer 1M --max-frame-size 65536 "$(sr_io)" \
     --stats-json "$t/stats"

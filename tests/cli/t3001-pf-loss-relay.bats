@@ -8,7 +8,7 @@ bats_require_minimum_version 1.5.0
 load test_helper
 load pf_loss_helper
 
-teardown() { pl_teardown; }
+teardown() { bg_teardown; }
 
 # probe_through COUNT INTERVAL_US [relay options...]: sink <- relay <-
 # udp-probe send; waits for both to finish.  SEND_OUT is the sender's
@@ -181,7 +181,7 @@ probe_through() {
   pf-recv --key-file "$key" --io mmsg --idle-timeout 2 -o "$BATS_TEST_TMPDIR/out" \
     127.0.0.1:0 2>"$BATS_TEST_TMPDIR/recv.err" 3>&- &
   local recv=$! rport
-  PL_PIDS+=("$recv")
+  BG_PIDS+=("$recv")
   rport=$(wait_for_line "$BATS_TEST_TMPDIR/recv.err" \
     's/^pf-recv: listening on port \([0-9]*\)$/\1/p' "$recv")
   start_relay "$rport" --period 20 --duration 10 || return 1
@@ -208,7 +208,7 @@ probe_through() {
   pf-recv --key-file "$key" --io mmsg --idle-timeout 0.7 -o "$BATS_TEST_TMPDIR/out" \
     127.0.0.1:0 2>"$BATS_TEST_TMPDIR/recv.err" 3>&- &
   recv=$!
-  PL_PIDS+=("$recv")
+  BG_PIDS+=("$recv")
   rport=$(wait_for_line "$BATS_TEST_TMPDIR/recv.err" \
     's/^pf-recv: listening on port \([0-9]*\)$/\1/p' "$recv")
   start_relay "$rport" --blackout-after 0.6 --for 1.5 --duration 5 || return 1

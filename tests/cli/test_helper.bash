@@ -83,3 +83,17 @@ wait_pid() {
   WAIT_STATUS=0
   wait "$pid" || WAIT_STATUS=$?
 }
+
+# Background processes a test started: add each pid to BG_PIDS, and call
+# bg_teardown from the test file's teardown() to kill and reap them.
+BG_PIDS=()
+bg_teardown() {
+  local p
+  for p in "${BG_PIDS[@]}"; do
+    kill "$p" 2>/dev/null || true
+  done
+  for p in "${BG_PIDS[@]}"; do
+    wait "$p" 2>/dev/null || true
+  done
+  BG_PIDS=()
+}

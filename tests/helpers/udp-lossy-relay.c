@@ -1,6 +1,7 @@
 /*
  * udp-lossy-relay.c -- a deterministic lossy UDP relay for the pf-send /
- * pf-recv tests (until pf-loss exists).
+ * pf-recv tests: what pf-loss relay cannot do, a delay counted in
+ * datagrams (t2003 keeps frames completing out of order this way).
  *
  * Usage: udp-lossy-relay [-6] -t TARGET_PORT [-n N] [-b B] [-s SKIP]
  *                        [-d D] [-i IDLE_MS] [-m MAX_S]

@@ -1011,6 +1011,64 @@ typedef struct pf_sender_stats {
 PF_EXTERN int pf_sender_get_stats(const pf_sender *sender,
                                   pf_sender_stats *stats);
 
+/**
+ * @struct pf_geometry
+ *
+ * How the sender cuts one AU into FEC blocks and datagrams
+ * (doc/wire-format.md sections 5.2 and 5.3).  Every block but the
+ * last has k_full data and m_full parity shards; the last has k_last and
+ * m_last.  In wire order the data shards of all blocks come first, then
+ * the parity of all blocks: data shard i of block b is datagram
+ * b * k_full + i, parity shard j of block b is datagram
+ * total_data + b * m_full + j.  Set struct_size to sizeof(pf_geometry)
+ * before calling pf_geometry_for().
+ */
+typedef struct pf_geometry {
+  size_t struct_size;
+  /** Data shards of the AU, >= 1 (an empty AU is one zero shard). */
+  size_t total_data;
+  /** FEC blocks of the AU, 1..65535. */
+  size_t blocks;
+  /** K and M of every block but the last. */
+  uint32_t k_full;
+  uint32_t m_full;
+  /** K and M of the last block (m_last is 0 for an empty AU). */
+  uint32_t k_last;
+  uint32_t m_last;
+  /** Datagrams of the AU: total_data plus every block's parity. */
+  size_t total;
+  /** The parity the share asks for a block of k_full data shards,
+   *  max(ceil(k_full * pct / 100), 2) or 0 at 0 %, before the clamp to
+   *  the code's limit: m_full < m_asked means the code cannot carry the
+   *  share at this K (pf_sender_new() refuses such a configuration; a
+   *  share raised later by pf_sender_set_fec_percent() is clamped). */
+  uint32_t m_asked;
+} pf_geometry;
+
+/**
+ * @function pf_geometry_for
+ *
+ * The geometry of an AU of |frame_bytes| bytes, cut into |shard_payload|
+ * byte shards in blocks of at most |max_data_per_block| (K_max) data
+ * shards with |fec_percent| parity under |code| (PF_FEC_GF8 or
+ * PF_FEC_GF16), exactly as pf_sender_submit_frame() cuts it (the sender
+ * calls this function).  Per block M = max(ceil(K * pct / 100), 2), 0 at
+ * 0 %, clamped so that K + M fits the code (PF_FEC8_MAX_SHARDS or
+ * PF_FEC16_MAX_SHARDS); a block of K at or over that limit gets no
+ * parity.  The first struct_size bytes of |*geom| are written.
+ *
+ * Returns 0 or:
+ * PF_ERR_INVALID_ARGUMENT: |geom| NULL, |shard_payload| 0 or over
+ *   PF_PKT_MAX_SHARD_PAYLOAD, |max_data_per_block| 0 or over 65535,
+ *   |fec_percent| over PF_FEC_PERCENT_MAX, or an unknown |code|.
+ * PF_ERR_ABI: geom->struct_size is smaller than the first layout.
+ * PF_ERR_LIMIT: the AU needs more than 65535 blocks.
+ */
+PF_EXTERN int pf_geometry_for(pf_geometry *geom, size_t frame_bytes,
+                              uint32_t shard_payload,
+                              uint32_t max_data_per_block,
+                              uint32_t fec_percent, uint32_t code);
+
 /* --- end of data plane: sender ------------------------------------ */
 
 /* ------------------------------------------------------------------ */

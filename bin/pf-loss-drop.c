@@ -1,0 +1,226 @@
+/*
+ * pf-loss-drop.c -- `pf-loss drop`: deletes records of a pf-fec shard
+ * stream (stdin to stdout) by a seeded loss model.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <punktfunk/punktfunk.h>
+
+#include "cli.h"
+#include "pf-loss.h"
+
+struct drop_opts {
+  uint64_t seed;
+  int quiet;
+  lm_model model;
+};
+
+enum { LONG_RATE = 256, LONG_BURST, LONG_PERIOD, LONG_PER_BLOCK, LONG_SEED };
+
+static const struct option drop_options[] = {
+    {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, 'V'},
+    {"quiet", no_argument, NULL, 'q'},
+    {"rate", required_argument, NULL, LONG_RATE},
+    {"burst", required_argument, NULL, LONG_BURST},
+    {"period", required_argument, NULL, LONG_PERIOD},
+    {"per-block", required_argument, NULL, LONG_PER_BLOCK},
+    {"seed", required_argument, NULL, LONG_SEED},
+    {NULL, 0, NULL, 0},
+};
+
+static int drop_main(int argc, char **argv);
+
+const struct loss_cmd loss_cmd_drop = {
+    "drop",
+    drop_main,
+    "--rate P [--burst L] | --period N | --per-block N [--seed N] [-q]",
+    "drop records of a pf-fec shard stream (stdin to stdout)",
+    "  --rate P          drop each record with probability P (5% or 0.05)\n"
+    "  --burst L         with --rate: Gilbert-Elliott bursts of mean length L\n"
+    "  --period N        drop record n when n mod N = 0\n"
+    "  --per-block N     drop N random records of every block\n"
+    "  --seed N          seed of every random choice (default random)\n"
+    "  -q, --quiet       no counts on standard error\n"
+    "  -h, --help        show this help\n"
+    "  -V, --version     show the version\n",
+    drop_options,
+};
+
+#define DROP_BUF (2 * PF_SHARD_MAX_RECORD_BYTES)
+
+/*
+ * Copies the shard stream on stdin to stdout, leaving out the records
+ * the model drops.  Records are walked with the library's record codec;
+ * payloads are not checked (damage is pf-fec decode's business), only
+ * headers, whose lengths must be trusted to find the next record.
+ */
+static int cmd_drop(const struct drop_opts *o) {
+  uint8_t *buf = NULL, *mask = NULL;
+  size_t have = 0;
+  uint64_t offset = 0, records = 0, dropped = 0, blocks = 0, cur_block = 0;
+  int in_block = 0, rv = CLI_EXIT_FAIL, eof = 0;
+  lm_state st;
+  pf_shard_record rec;
+
+  if (cli_refuse_tty(STDOUT_FILENO, "a shard stream") != 0)
+    return CLI_EXIT_USAGE;
+  lm_state_init(&st, o->seed);
+  buf = malloc(DROP_BUF);
+  mask = calloc(PF_FEC16_MAX_SHARDS, 1);
+  if (!buf || !mask) {
+    cli_error("drop: out of memory");
+    goto out;
+  }
+  for (;;) {
+    size_t need;
+    int r, drop;
+
+    /* Fill the buffer to one whole record (or end of input). */
+    if (have < PF_SHARD_HEADER_BYTES && !eof) {
+      ssize_t n = cli_read_full(STDIN_FILENO, buf + have,
+                                PF_SHARD_HEADER_BYTES - have);
+      if (n < 0) {
+        cli_error("drop: cannot read standard input: %s", strerror(errno));
+        goto out;
+      }
+      have += (size_t)n;
+      if (have < PF_SHARD_HEADER_BYTES)
+        eof = 1;
+    }
+    if (have == 0)
+      break;
+    r = pf_shard_header_parse(&rec, buf, have);
+    if (r == PF_ERR_NOBUF) {
+      cli_error("drop: truncated record header at offset %" PRIu64
+                " (%zu bytes)",
+                offset, have);
+      goto out;
+    }
+    if (r < 0) {
+      cli_error("drop: bad record header at offset %" PRIu64 ": %s%s", offset,
+                pf_strerror(r),
+                offset == 0 ? " (is this a pf-fec shard stream?)" : "");
+      goto out;
+    }
+    need = PF_SHARD_HEADER_BYTES + rec.shard_bytes;
+    if (have < need) {
+      ssize_t n = cli_read_full(STDIN_FILENO, buf + have, need - have);
+      if (n < 0) {
+        cli_error("drop: cannot read standard input: %s", strerror(errno));
+        goto out;
+      }
+      have += (size_t)n;
+      if (have < need) {
+        cli_error("drop: truncated record at offset %" PRIu64
+                  ": %zu of %zu bytes",
+                  offset, have, need);
+        goto out;
+      }
+    }
+    if (!in_block || rec.block != cur_block) {
+      in_block = 1;
+      cur_block = rec.block;
+      blocks++;
+      if (o->model.kind == LM_PER_BLOCK)
+        lm_block_mask(&st, mask, rec.data_shards + rec.parity_shards,
+                      o->model.per_block);
+    }
+    if (o->model.kind == LM_PER_BLOCK)
+      drop = rec.index < rec.data_shards + rec.parity_shards &&
+             mask[rec.index];
+    else
+      drop = lm_drop(&o->model, &st);
+    records++;
+    if (drop)
+      dropped++;
+    else if (cli_write_all(STDOUT_FILENO, buf, need) != 0) {
+      cli_error("drop: cannot write standard output: %s", strerror(errno));
+      goto out;
+    }
+    offset += need;
+    have = 0;
+  }
+  rv = CLI_EXIT_OK;
+out:
+  if (!o->quiet || rv != CLI_EXIT_OK)
+    fprintf(stderr,
+            "%s: drop: %s model, seed %" PRIu64 ": records %" PRIu64
+            " kept %" PRIu64 " dropped %" PRIu64 " (%.1f%%) in %" PRIu64
+            " blocks\n",
+            cli_prog, lm_kind_name(o->model.kind), o->seed, records,
+            records - dropped, dropped,
+            records ? 100.0 * (double)dropped / (double)records : 0.0,
+            blocks);
+  free(buf);
+  free(mask);
+  return rv;
+}
+
+static int drop_main(int argc, char **argv) {
+  struct drop_opts o;
+  struct loss_model_opts mo;
+  int c, n, rv, seeded = 0;
+
+  memset(&o, 0, sizeof(o));
+  memset(&mo, 0, sizeof(mo));
+  opterr = 0;
+  optind = 1;
+  while ((c = loss_next_opt(argc, argv, "+:hVq", &loss_cmd_drop, &rv)) > 0) {
+    switch (c) {
+    case 'q':
+      o.quiet = 1;
+      break;
+    case LONG_RATE:
+      n = loss_parse_items(optarg, ITEM_PROB, 0, 1, "drop rate", mo.losses,
+                           LOSS_MAX_LIST);
+      if (n < 0)
+        return CLI_EXIT_USAGE;
+      mo.nlosses = (size_t)n;
+      break;
+    case LONG_BURST:
+      n = loss_parse_items(optarg, ITEM_REAL, 1, 1000000,
+                           "mean burst length", mo.bursts, LOSS_MAX_LIST);
+      if (n < 0)
+        return CLI_EXIT_USAGE;
+      mo.nbursts = (size_t)n;
+      break;
+    case LONG_PERIOD:
+      n = loss_parse_items(optarg, ITEM_U32, 1, 1000000000, "drop period",
+                           mo.periods, LOSS_MAX_LIST);
+      if (n < 0)
+        return CLI_EXIT_USAGE;
+      mo.nperiods = (size_t)n;
+      break;
+    case LONG_PER_BLOCK:
+      n = loss_parse_items(optarg, ITEM_U32, 0, PF_FEC16_MAX_SHARDS,
+                           "losses per block", mo.per_blocks,
+                           LOSS_MAX_LIST);
+      if (n < 0)
+        return CLI_EXIT_USAGE;
+      mo.nper_blocks = (size_t)n;
+      break;
+    case LONG_SEED:
+      if (cli_parse_u64(optarg, 0, UINT64_MAX, "seed", &o.seed) != 0)
+        return CLI_EXIT_USAGE;
+      seeded = 1;
+      break;
+    default:
+      loss_cmd_usage(stderr, &loss_cmd_drop);
+      return CLI_EXIT_USAGE;
+    }
+  }
+  if (c == CLI_OPT_STOP)
+    return rv;
+  if (!seeded)
+    o.seed = lm_seed_random();
+  if (loss_pick_model(&mo, "drop", "rate", 1, &o.model) != 0)
+    return CLI_EXIT_USAGE;
+  return cmd_drop(&o);
+}
