@@ -72,7 +72,7 @@ static const struct option long_options[] = {
 
 struct opts {
   unsigned given; /* OPT_* bits seen on the command line */
-  uint32_t code;
+  uint32_t fec_scheme;
   uint32_t k, m, shard_bytes;
   int raw;
   uint32_t *lost;
@@ -156,12 +156,12 @@ static void command_usage(FILE *f, const struct command *c) {
   cli_command_usage(f, &ctx);
 }
 
-static const char *code_name(uint32_t code) {
-  return code == PF_FEC_GF16 ? "gf16" : "gf8";
+static const char *code_name(uint32_t fec_scheme) {
+  return fec_scheme == PF_FEC_GF16 ? "gf16" : "gf8";
 }
 
-static uint32_t code_max_shards(uint32_t code) {
-  return code == PF_FEC_GF16 ? PF_FEC16_MAX_SHARDS : PF_FEC8_MAX_SHARDS;
+static uint32_t code_max_shards(uint32_t fec_scheme) {
+  return fec_scheme == PF_FEC_GF16 ? PF_FEC16_MAX_SHARDS : PF_FEC8_MAX_SHARDS;
 }
 
 static double now_seconds(void) {
@@ -176,16 +176,16 @@ static double now_seconds(void) {
  * (which every command honours, so memory stays bounded by one block of
  * at most PF_SHARD_MAX_BLOCK_BYTES); prints why not.
  */
-static int check_params(uint32_t code, uint32_t k, uint32_t m,
+static int check_params(uint32_t fec_scheme, uint32_t k, uint32_t m,
                         uint32_t shard_bytes) {
   uint64_t n = (uint64_t)k + m;
 
-  if (n > code_max_shards(code)) {
+  if (n > code_max_shards(fec_scheme)) {
     cli_error("k + m = %" PRIu64 " is too large: %s allows at most %u shards",
-              n, code_name(code), code_max_shards(code));
+              n, code_name(fec_scheme), code_max_shards(fec_scheme));
     return -1;
   }
-  if (code == PF_FEC_GF16 && (shard_bytes & 1u)) {
+  if (fec_scheme == PF_FEC_GF16 && (shard_bytes & 1u)) {
     cli_error("invalid shard size %u: gf16 needs an even shard size",
               shard_bytes);
     return -1;
@@ -199,25 +199,25 @@ static int check_params(uint32_t code, uint32_t k, uint32_t m,
   return 0;
 }
 
-static int new_coder(pf_fec **fec, uint32_t code, uint32_t k, uint32_t m,
+static int new_coder(pf_fec **fec, uint32_t fec_scheme, uint32_t k, uint32_t m,
                      uint32_t impl, uint32_t shard_bytes) {
   pf_fec_config cfg;
   int rv;
 
   pf_fec_config_default(&cfg);
-  cfg.code = code;
+  cfg.fec_scheme = fec_scheme;
   cfg.data_shards = k;
   cfg.parity_shards = m;
   cfg.impl = impl;
-  if (code == PF_FEC_GF16)
+  if (fec_scheme == PF_FEC_GF16)
     cfg.max_shard_bytes = shard_bytes;
   rv = pf_fec_new(fec, &cfg, NULL);
   return rv;
 }
 
-static int open_coder(pf_fec **fec, uint32_t code, uint32_t k, uint32_t m,
+static int open_coder(pf_fec **fec, uint32_t fec_scheme, uint32_t k, uint32_t m,
                       uint32_t shard_bytes) {
-  int rv = new_coder(fec, code, k, m, PF_FEC_IMPL_AUTO, shard_bytes);
+  int rv = new_coder(fec, fec_scheme, k, m, PF_FEC_IMPL_AUTO, shard_bytes);
   const char *env = getenv("PF_FEC_IMPL");
 
   if (rv == 0)
@@ -225,9 +225,9 @@ static int open_coder(pf_fec **fec, uint32_t code, uint32_t k, uint32_t m,
   if (env && *env)
     cli_error("cannot create the %s coder (k=%u, m=%u) with PF_FEC_IMPL='%s': "
               "%s",
-              code_name(code), k, m, env, pf_strerror(rv));
+              code_name(fec_scheme), k, m, env, pf_strerror(rv));
   else
-    cli_error("cannot create the %s coder (k=%u, m=%u): %s", code_name(code),
+    cli_error("cannot create the %s coder (k=%u, m=%u): %s", code_name(fec_scheme),
               k, m, pf_strerror(rv));
   return rv;
 }
@@ -267,7 +267,7 @@ static int encode_raw(const struct opts *o) {
   pf_fec *fec = NULL;
   int rv, ret = CLI_EXIT_FAIL;
 
-  if (open_coder(&fec, o->code, o->k, o->m, o->shard_bytes) != 0)
+  if (open_coder(&fec, o->fec_scheme, o->k, o->m, o->shard_bytes) != 0)
     return CLI_EXIT_FAIL;
   buf = xcalloc(k + m, s);
   ptr = xcalloc(k + m, sizeof(*ptr));
@@ -317,7 +317,7 @@ static int encode_stream(const struct opts *o) {
   pf_fec *fec = NULL;
   pf_shard_record rec;
 
-  if (open_coder(&fec, o->code, o->k, o->m, o->shard_bytes) != 0)
+  if (open_coder(&fec, o->fec_scheme, o->k, o->m, o->shard_bytes) != 0)
     return CLI_EXIT_FAIL;
   data = xcalloc(n, s);
   out = xcalloc(n, rec_bytes);
@@ -350,7 +350,7 @@ static int encode_stream(const struct opts *o) {
       goto out;
     }
     memset(&rec, 0, sizeof(rec));
-    rec.code = o->code;
+    rec.fec_scheme = o->fec_scheme;
     rec.flags = final ? PF_SHARD_FLAG_FINAL : 0;
     rec.data_shards = o->k;
     rec.parity_shards = o->m;
@@ -593,7 +593,7 @@ static void note_unrecoverable(struct stream *st, uint64_t block) {
 }
 
 static int same_params(const pf_shard_record *a, const pf_shard_record *b) {
-  return a->code == b->code && a->data_shards == b->data_shards &&
+  return a->fec_scheme == b->fec_scheme && a->data_shards == b->data_shards &&
          a->parity_shards == b->parity_shards &&
          a->shard_bytes == b->shard_bytes;
 }
@@ -609,7 +609,7 @@ static int rebuild_and_write(struct stream *st) {
     if (!st->fec || !same_params(&st->fec_params, b)) {
       pf_fec_del(st->fec);
       st->fec = NULL;
-      if (open_coder(&st->fec, b->code, b->data_shards, b->parity_shards,
+      if (open_coder(&st->fec, b->fec_scheme, b->data_shards, b->parity_shards,
                      b->shard_bytes) != 0)
         return -1;
       st->fec_params = *b;
@@ -772,7 +772,7 @@ static int handle_event(struct stream *st, const struct event *ev) {
     return -1;
   if (!st->active && start_block(st, ev) != 0)
     return -1;
-  if (r->code != b->code || r->flags != b->flags ||
+  if (r->fec_scheme != b->fec_scheme || r->flags != b->flags ||
       r->data_shards != b->data_shards ||
       r->parity_shards != b->parity_shards ||
       r->shard_bytes != b->shard_bytes || r->data_bytes != b->data_bytes) {
@@ -781,10 +781,10 @@ static int handle_event(struct stream *st, const struct event *ev) {
               "offset %" PRIu64 ": %s k=%u m=%u size=%u length=%u%s vs %s "
               "k=%u m=%u size=%u length=%u%s",
               st->nrecord, ev->offset, r->index, r->block, st->blk_offset,
-              code_name(r->code), r->data_shards, r->parity_shards,
+              code_name(r->fec_scheme), r->data_shards, r->parity_shards,
               r->shard_bytes, r->data_bytes,
               (r->flags & PF_SHARD_FLAG_FINAL) ? " final" : "",
-              code_name(b->code), b->data_shards, b->parity_shards,
+              code_name(b->fec_scheme), b->data_shards, b->parity_shards,
               b->shard_bytes, b->data_bytes,
               (b->flags & PF_SHARD_FLAG_FINAL) ? " final" : "");
     return -1;
@@ -902,7 +902,7 @@ static int decode_raw(const struct opts *o) {
               n - nlost, n, k, nlost, m);
     goto out;
   }
-  if (open_coder(&fec, o->code, o->k, o->m, o->shard_bytes) != 0)
+  if (open_coder(&fec, o->fec_scheme, o->k, o->m, o->shard_bytes) != 0)
     goto out;
   for (i = 0; i < n; i++)
     if (!present[i])
@@ -950,7 +950,7 @@ static void info_json(const struct stream *st) {
   if (st->have_first)
     printf("  \"code\": \"%s\",\n  \"data_shards\": %u,\n"
            "  \"parity_shards\": %u,\n  \"shard_size\": %u,\n",
-           code_name(st->first.code), st->first.data_shards,
+           code_name(st->first.fec_scheme), st->first.data_shards,
            st->first.parity_shards, st->first.shard_bytes);
   else
     printf("  \"code\": null,\n  \"data_shards\": null,\n"
@@ -990,7 +990,7 @@ static void info_human(const struct stream *st) {
            "data shards:     %u\n"
            "parity shards:   %u\n"
            "shard size:      %u\n",
-           code_name(st->first.code), st->first.data_shards,
+           code_name(st->first.fec_scheme), st->first.data_shards,
            st->first.parity_shards, st->first.shard_bytes);
   if (!st->uniform && st->have_first)
     printf("note:            blocks use different parameters; the first "
@@ -1057,7 +1057,7 @@ out:
 /* ------------------------------------------------------------ bench */
 
 struct bench_set {
-  uint32_t code, k, m, shard_bytes;
+  uint32_t fec_scheme, k, m, shard_bytes;
 };
 
 static const struct bench_set default_sets[] = {
@@ -1068,7 +1068,7 @@ static const struct bench_set default_sets[] = {
 };
 
 static const struct {
-  uint32_t code, impl;
+  uint32_t fec_scheme, impl;
   const char *name;
 } bench_impls[] = {
     {PF_FEC_GF8, PF_FEC_IMPL_REF, "ref"},
@@ -1125,7 +1125,7 @@ static int bench_one(pf_fec *fec, const struct bench_set *b, double seconds,
   do {
     rv = pf_fec_encode(fec, (const uint8_t *const *)ptr, ptr + k, s);
     if (rv != 0) {
-      cli_error("bench %s %s: encode failed: %s", code_name(b->code), impl,
+      cli_error("bench %s %s: encode failed: %s", code_name(b->fec_scheme), impl,
                 pf_strerror(rv));
       goto out;
     }
@@ -1141,13 +1141,13 @@ static int bench_one(pf_fec *fec, const struct bench_set *b, double seconds,
     memset(buf, 0, lost * s);
     rv = pf_fec_decode(fec, ptr, present, s);
     if (rv < 0) {
-      cli_error("bench %s %s: decode failed: %s", code_name(b->code), impl,
+      cli_error("bench %s %s: decode failed: %s", code_name(b->fec_scheme), impl,
                 pf_strerror(rv));
       goto out;
     }
     if (iters == 0 && memcmp(buf, orig, lost * s) != 0) {
       cli_error("bench %s %s: decode rebuilt wrong data (k=%zu m=%zu)",
-                code_name(b->code), impl, k, m);
+                code_name(b->fec_scheme), impl, k, m);
       goto out;
     }
     iters++;
@@ -1169,14 +1169,14 @@ static int cmd_bench(const struct opts *o) {
   int progress = isatty(STDERR_FILENO), rv;
 
   if (o->given & (OPT_K | OPT_M | OPT_SIZE)) {
-    sets[0].code = o->code;
+    sets[0].fec_scheme = o->fec_scheme;
     sets[0].k = o->k;
     sets[0].m = o->m;
     sets[0].shard_bytes = o->shard_bytes;
     nsets = 1;
   } else {
     for (i = 0; i < sizeof(default_sets) / sizeof(default_sets[0]); i++)
-      if (!(o->given & OPT_CODE) || default_sets[i].code == o->code)
+      if (!(o->given & OPT_CODE) || default_sets[i].fec_scheme == o->fec_scheme)
         sets[nsets++] = default_sets[i];
   }
   if (o->json)
@@ -1192,22 +1192,22 @@ static int cmd_bench(const struct opts *o) {
       pf_fec *fec = NULL;
       const char *name;
 
-      if (bench_impls[j].code != b->code)
+      if (bench_impls[j].fec_scheme != b->fec_scheme)
         continue;
-      rv = new_coder(&fec, b->code, b->k, b->m, bench_impls[j].impl,
+      rv = new_coder(&fec, b->fec_scheme, b->k, b->m, bench_impls[j].impl,
                      b->shard_bytes);
       if (rv == PF_ERR_UNSUPPORTED)
         continue;
       if (rv != 0) {
         cli_error("cannot create the %s coder '%s' (k=%u, m=%u): %s",
-                  code_name(b->code), bench_impls[j].name, b->k, b->m,
+                  code_name(b->fec_scheme), bench_impls[j].name, b->k, b->m,
                   pf_strerror(rv));
         return CLI_EXIT_FAIL;
       }
       name = pf_fec_impl_name(fec);
       if (progress)
         fprintf(stderr, "\r%s: %s %s k=%u m=%u size=%u ...\033[K", cli_prog,
-                code_name(b->code), name, b->k, b->m, b->shard_bytes);
+                code_name(b->fec_scheme), name, b->k, b->m, b->shard_bytes);
       rv = bench_one(fec, b, o->seconds, name, &res);
       pf_fec_del(fec);
       if (progress)
@@ -1218,10 +1218,10 @@ static int cmd_bench(const struct opts *o) {
         printf("%s\n    {\"code\": \"%s\", \"impl\": \"%s\", \"data_shards\": "
                "%u, \"parity_shards\": %u, \"shard_size\": %u, "
                "\"encode_mbps\": %.1f, \"decode_mbps\": %.1f}",
-               nres ? "," : "", code_name(b->code), name, b->k, b->m,
+               nres ? "," : "", code_name(b->fec_scheme), name, b->k, b->m,
                b->shard_bytes, res.enc_mbps, res.dec_mbps);
       else
-        printf("%-5s %-7s %6u %6u %6u %12.1f %12.1f\n", code_name(b->code),
+        printf("%-5s %-7s %6u %6u %6u %12.1f %12.1f\n", code_name(b->fec_scheme),
                name, b->k, b->m, b->shard_bytes, res.enc_mbps, res.dec_mbps);
       fflush(stdout);
       nres++;
@@ -1286,9 +1286,9 @@ static int parse_options(const struct command *cmd, int argc, char **argv,
     switch (c) {
     case LONG_CODE:
       if (strcmp(optarg, "gf8") == 0)
-        o->code = PF_FEC_GF8;
+        o->fec_scheme = PF_FEC_GF8;
       else if (strcmp(optarg, "gf16") == 0)
-        o->code = PF_FEC_GF16;
+        o->fec_scheme = PF_FEC_GF16;
       else {
         cli_error("invalid code '%s': expected gf8 or gf16", optarg);
         return CLI_EXIT_USAGE;
@@ -1374,7 +1374,7 @@ static int check_options(const struct command *cmd, const struct opts *o) {
   }
   if (cmd->run == cmd_info || (cmd->run == cmd_decode && !o->raw))
     return 0;
-  if (check_params(o->code, o->k, o->m, o->shard_bytes) != 0)
+  if (check_params(o->fec_scheme, o->k, o->m, o->shard_bytes) != 0)
     return CLI_EXIT_USAGE;
   for (i = 0; i < o->nlost; i++) {
     if (o->lost[i] >= o->k + o->m) {
@@ -1401,7 +1401,7 @@ int main(int argc, char **argv) {
     return rv;
   cmd = &commands[idx];
   memset(&o, 0, sizeof(o));
-  o.code = PF_FEC_GF8;
+  o.fec_scheme = PF_FEC_GF8;
   o.k = DEFAULT_K;
   o.m = DEFAULT_M;
   o.shard_bytes = DEFAULT_SHARD_BYTES;

@@ -44,7 +44,7 @@
 /* ------------------------------------------------------------ the series */
 
 struct series {
-  uint32_t code, fec, kmax, frame_size;
+  uint32_t fec_scheme, fec, kmax, frame_size;
   double burst;
   char label[96];
   char nocode[96]; /* the label without the code, "" if only it varies */
@@ -150,8 +150,8 @@ struct geom {
 };
 
 static void frame_geom(struct geom *g, size_t len, uint32_t payload,
-                       uint32_t kmax, uint32_t pct, uint32_t code) {
-  uint32_t ceiling = code == PF_FEC_GF16 ? PF_FEC16_MAX_SHARDS
+                       uint32_t kmax, uint32_t pct, uint32_t fec_scheme) {
+  uint32_t ceiling = fec_scheme == PF_FEC_GF16 ? PF_FEC16_MAX_SHARDS
                                          : PF_FEC8_MAX_SHARDS;
 
   g->total_data = len == 0 ? 1 : (len - 1) / payload + 1;
@@ -303,17 +303,17 @@ static int run_point(const struct loss_opts *o, const struct series *se,
   memset(&heap, 0, sizeof(heap));
   lm_state_init(&st, seed);
   lm_state_init(&chan, lm_seed_mix(seed, 0x6368616eull));
-  frame_geom(&g, se->frame_size, o->shard_size, se->kmax, se->fec, se->code);
+  frame_geom(&g, se->frame_size, o->shard_size, se->kmax, se->fec, se->fec_scheme);
 
   pf_sender_config_default(&sc);
-  sc.fec_scheme = se->code;
+  sc.fec_scheme = se->fec_scheme;
   sc.fec_percent = se->fec;
   sc.max_data_per_block = se->kmax;
   sc.shard_payload = o->shard_size;
   sc.max_frame_bytes = se->frame_size ? se->frame_size : 1;
   sc.aead = o->aead;
   pf_receiver_config_default(&rc);
-  rc.fec_scheme = se->code;
+  rc.fec_scheme = se->fec_scheme;
   rc.shard_payload = o->shard_size;
   rc.max_data_per_block = se->kmax;
   rc.max_frame_bytes = sc.max_frame_bytes;
@@ -601,13 +601,13 @@ static int make_series(struct sweep *sw) {
           for (e = 0; e < o->ncodes; e++) {
             struct series *s = &sw->se[n++];
             int l;
-            s->code = o->codes[e];
+            s->fec_scheme = o->codes[e];
             s->fec = o->fecs[a];
             s->kmax = o->kmaxs[b];
             s->frame_size = o->frame_sizes[c];
             s->burst = o->bursts[d];
             l = snprintf(s->label, sizeof(s->label), "%s",
-                         code_upper(s->code));
+                         code_upper(s->fec_scheme));
             if (o->nfecs > 1)
               l += snprintf(s->label + l, sizeof(s->label) - (size_t)l,
                             " fec %u%%", s->fec);
@@ -620,7 +620,7 @@ static int make_series(struct sweep *sw) {
             if (o->nbursts > 1)
               snprintf(s->label + l, sizeof(s->label) - (size_t)l,
                        " burst %g", s->burst);
-            l = (int)strlen(code_upper(s->code));
+            l = (int)strlen(code_upper(s->fec_scheme));
             snprintf(s->nocode, sizeof(s->nocode), "%s",
                      s->label[l] ? s->label + l + 1 : "");
           }
@@ -633,7 +633,7 @@ static int check_series(const struct sweep *sw) {
 
   for (i = 0; i < sw->nse; i++) {
     const struct series *s = &sw->se[i];
-    uint32_t ceiling = s->code == PF_FEC_GF16 ? PF_FEC16_MAX_SHARDS
+    uint32_t ceiling = s->fec_scheme == PF_FEC_GF16 ? PF_FEC16_MAX_SHARDS
                                               : PF_FEC8_MAX_SHARDS;
     uint64_t m = s->fec ? ((uint64_t)s->kmax * s->fec + 99) / 100 : 0;
 
@@ -642,7 +642,7 @@ static int check_series(const struct sweep *sw) {
     if (s->kmax + m > ceiling) {
       cli_error("sweep: %u data shards per block with %u%% FEC need %" PRIu64
                 " shards, more than %s allows (%u)",
-                s->kmax, s->fec, s->kmax + m, code_lower(s->code), ceiling);
+                s->kmax, s->fec, s->kmax + m, code_lower(s->fec_scheme), ceiling);
       return -1;
     }
   }
@@ -800,7 +800,7 @@ static void print_csv(const struct sweep *sw) {
              "\n",
              se->label, lm_kind_name(o->model.kind), lab,
              o->model.kind == LM_PER_BLOCK ? 0.0 : point_x(o, x),
-             code_lower(se->code), se->fec, se->kmax, se->frame_size,
+             code_lower(se->fec_scheme), se->fec, se->kmax, se->frame_size,
              se->burst, r->frames, r->delivered, r->corrupt, r->bound_frames,
              r->blocks, r->blocks_in_budget, r->dgrams, r->lost,
              r->duplicated, r->reordered,
@@ -827,7 +827,7 @@ static void print_json(const struct sweep *sw, uint64_t violations) {
     const struct series *se = &sw->se[s];
     printf("%s\n {\"label\":\"%s\",\"code\":\"%s\",\"fec_percent\":%u,"
            "\"data_shards\":%u,\"frame_bytes\":%u,\"burst\":%g,\"points\":[",
-           s ? "," : "", se->label, code_lower(se->code), se->fec, se->kmax,
+           s ? "," : "", se->label, code_lower(se->fec_scheme), se->fec, se->kmax,
            se->frame_size, se->burst);
     for (x = 0; x < sw->nx; x++) {
       const struct result *r = &sw->res[s * sw->nx + x];

@@ -212,7 +212,12 @@ PF_EXTERN void pf_log_set_callback(pf_log_cb cb, int max_level,
  *              that parity, and pf_sender never sends such blocks.
  *              Shard sizes must be even.
  *
- * The values equal the punktfunk/1 header's fec_scheme byte.
+ * The values equal the punktfunk/1 header's fec_scheme byte.  Every
+ * struct field or parameter that holds one of them is called fec_scheme
+ * (pf_fec_config, pf_shard_record, pf_sender_config, pf_receiver_config):
+ * the name of that wire byte in doc/wire-format.md, the field of the
+ * original C ABI (punktfunk_core.h) and the one most of the API already
+ * used, so the code is one name from the config to the wire.
  */
 #define PF_FEC_GF8 0u
 #define PF_FEC_GF16 1u
@@ -242,7 +247,7 @@ typedef struct pf_fec_config {
   /** sizeof(pf_fec_config) as the caller was compiled. */
   size_t struct_size;
   /** PF_FEC_GF8 or PF_FEC_GF16.  Default GF8. */
-  uint32_t code;
+  uint32_t fec_scheme;
   /** k, the number of data shards, >= 1.  Default 4. */
   uint32_t data_shards;
   /** m, the number of parity shards, >= 1.  Default 2. */
@@ -371,13 +376,13 @@ PF_EXTERN const char *pf_fec_impl_name(const pf_fec *fec);
  * not a config struct: it has no struct_size, and its layout is fixed for
  * format version 1 (a later format version gets a new struct).
  *
- * Every record of one block carries the same code, flags, data_shards,
+ * Every record of one block carries the same fec_scheme, flags, data_shards,
  * parity_shards, shard_bytes, data_bytes and block; they differ only in
  * index and payload.
  */
 typedef struct pf_shard_record {
   /** PF_FEC_GF8 or PF_FEC_GF16. */
-  uint32_t code;
+  uint32_t fec_scheme;
   /** PF_SHARD_FLAG_* bits; no other bit may be set. */
   uint32_t flags;
   /** k, >= 1. */
