@@ -795,6 +795,67 @@ static void test_pf_receiver_alloc_failures(void) {
   free_pkts(p, n);
 }
 
+/*
+ * The coder for a short last block is made when that block first needs
+ * recovery.  If that allocation fails, the datagram's result is
+ * PF_ERR_NOMEM, counted in drop_nomem (not drop_fec: the data was fine),
+ * the frame is reported lost, and the receiver goes on: the next frame
+ * with the same loss is recovered.
+ */
+static void test_pf_receiver_nomem_coder(void) {
+  /* 100 bytes, S 16, K_max 4, 50 %: block 0 (4, 2), block 1 (3, 2).
+   * Packets: 0-3 data (0,*), 4-6 data (1,0..2), 7-8 parity (0,4..5),
+   * 9-10 parity (1,3..4). */
+  static const size_t order[] = {0, 1, 2, 3, 9, 5, 6};
+  struct geo g = {PF_FEC_GF8, 16, 4, 50};
+  pf_receiver_config c;
+  pf_receiver_stats st;
+  pf_frame_loss l;
+  pf_receiver *r;
+  uint8_t d[100];
+  tu_alloc ta;
+  tpkt *p[2];
+  size_t n[2], f, i;
+
+  frame_bytes_100(d);
+  receiver_cfg(&c, &g, 4096);
+  tu_alloc_init(&ta);
+  r = mk(&c, &ta.mem);
+  if (!r)
+    return;
+  for (f = 0; f < 2; f++)
+    n[f] = packetize(&p[f], d, sizeof(d), &g, (uint32_t)f, f * MS, 0);
+  TU_CHECK(n[0] == 11 && n[1] == 11);
+  for (f = 0; f < 2 && n[0] == 11 && n[1] == 11; f++) {
+    for (i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
+      const tpkt *t = &p[f][order[i]];
+      int last = i + 1 == sizeof(order) / sizeof(order[0]);
+
+      /* Frame 0: the last datagram completes block 1 (data (1,0) lost),
+       * whose (3, 2) coder is the only allocation left to make. */
+      if (f == 0 && last)
+        ta.fail_at = ta.attempts + 1;
+      TU_CHECK_EQ(pf_receiver_read_datagram(r, t->buf, t->len, 0),
+                  f == 0 && last ? PF_ERR_NOMEM : 0);
+      ta.fail_at = 0;
+    }
+    st = stats(r);
+    TU_CHECK_EQ(st.drop_nomem, 1);
+    TU_CHECK_EQ(st.drop_fec, 0);
+    TU_CHECK_EQ(drain(r, d, 100), f == 0 ? 0 : 1);
+    l.struct_size = sizeof(l);
+    if (f == 0) {
+      TU_CHECK_EQ(pf_receiver_next_loss(r, &l), 0);
+      TU_CHECK_EQ(l.frame_index, 0);
+    }
+    TU_CHECK_EQ(pf_receiver_next_loss(r, &l), PF_ERR_NOFRAME);
+  }
+  pf_receiver_del(r);
+  TU_CHECK_EQ(ta.live, 0);
+  free_pkts(p[0], n[0]);
+  free_pkts(p[1], n[1]);
+}
+
 /* ------------------------------------------------------------ sealed */
 
 static const uint8_t KEY16[16] = {7, 7, 7, 7, 7, 7, 7, 7,
@@ -1614,6 +1675,7 @@ int main(int argc, char **argv) {
   test_pf_receiver_bitflip_sweep();
   test_pf_receiver_hostile_flood();
   test_pf_receiver_alloc_failures();
+  test_pf_receiver_nomem_coder();
   test_pf_receiver_sealed();
   test_pf_receiver_sealed_skip();
   test_pf_receiver_with_sender();
