@@ -54,8 +54,9 @@ extern "C" {
  * struct layout or a function signature changes incompatibly (which
  * also bumps the shared library's SONAME, see doc/ABI.md).  Appending a
  * field to a config struct does not raise it: struct_size covers that.
+ * doc/ABI.md lists what each generation changed.
  */
-#define PF_ABI_VERSION 1u
+#define PF_ABI_VERSION 2u
 
 /**
  * @function pf_abi_version
