@@ -246,7 +246,7 @@ static int make_fec(pf_fec **f, uint32_t k, uint32_t m) {
   pf_fec_config fc;
 
   pf_fec_config_default(&fc);
-  fc.code = PF_FEC_GF8;
+  fc.fec_scheme = PF_FEC_GF8;
   fc.data_shards = k;
   fc.parity_shards = m > 0 ? m : 1;
   return pf_fec_new(f, &fc, NULL);

@@ -133,7 +133,7 @@ static int make_fec(pf_fec **f, uint32_t k, uint32_t m) {
   pf_fec_config fc;
 
   pf_fec_config_default(&fc);
-  fc.code = PF_FEC_GF8;
+  fc.fec_scheme = PF_FEC_GF8;
   fc.data_shards = k;
   fc.parity_shards = m;
   return pf_fec_new(f, &fc, NULL);

@@ -19,7 +19,7 @@
 static double now_seconds(void) { return (double)pf_clock_now_ns() / 1e9; }
 
 struct bench_set {
-  uint32_t code, k, m, shard_bytes;
+  uint32_t fec_scheme, k, m, shard_bytes;
 };
 
 static const struct bench_set default_sets[] = {
@@ -30,7 +30,7 @@ static const struct bench_set default_sets[] = {
 };
 
 static const struct {
-  uint32_t code, impl;
+  uint32_t fec_scheme, impl;
   const char *name;
 } bench_impls[] = {
     {PF_FEC_GF8, PF_FEC_IMPL_REF, "ref"},
@@ -79,7 +79,7 @@ static int bench_one(pf_fec *fec, const struct bench_set *b, double seconds,
   do {
     rv = pf_fec_encode(fec, (const uint8_t *const *)ptr, ptr + k, s);
     if (rv != 0) {
-      cli_error("bench %s %s: encode failed: %s", code_name(b->code), impl,
+      cli_error("bench %s %s: encode failed: %s", code_name(b->fec_scheme), impl,
                 pf_strerror(rv));
       goto out;
     }
@@ -95,13 +95,13 @@ static int bench_one(pf_fec *fec, const struct bench_set *b, double seconds,
     memset(buf, 0, lost * s);
     rv = pf_fec_decode(fec, ptr, present, s);
     if (rv < 0) {
-      cli_error("bench %s %s: decode failed: %s", code_name(b->code), impl,
+      cli_error("bench %s %s: decode failed: %s", code_name(b->fec_scheme), impl,
                 pf_strerror(rv));
       goto out;
     }
     if (iters == 0 && memcmp(buf, orig, lost * s) != 0) {
       cli_error("bench %s %s: decode rebuilt wrong data (k=%zu m=%zu)",
-                code_name(b->code), impl, k, m);
+                code_name(b->fec_scheme), impl, k, m);
       goto out;
     }
     iters++;
@@ -123,14 +123,14 @@ int cmd_bench(const struct opts *o) {
   int progress = isatty(STDERR_FILENO), rv;
 
   if (o->given & (OPT(O_K) | OPT(O_M) | OPT(O_SIZE))) {
-    sets[0].code = o->code;
+    sets[0].fec_scheme = o->fec_scheme;
     sets[0].k = o->k;
     sets[0].m = o->m;
     sets[0].shard_bytes = o->shard_bytes;
     nsets = 1;
   } else {
     for (i = 0; i < sizeof(default_sets) / sizeof(default_sets[0]); i++)
-      if (!(o->given & OPT(O_CODE)) || default_sets[i].code == o->code)
+      if (!(o->given & OPT(O_CODE)) || default_sets[i].fec_scheme == o->fec_scheme)
         sets[nsets++] = default_sets[i];
   }
   if (o->json)
@@ -146,22 +146,22 @@ int cmd_bench(const struct opts *o) {
       pf_fec *fec = NULL;
       const char *name;
 
-      if (bench_impls[j].code != b->code)
+      if (bench_impls[j].fec_scheme != b->fec_scheme)
         continue;
-      rv = new_coder(&fec, b->code, b->k, b->m, bench_impls[j].impl,
+      rv = new_coder(&fec, b->fec_scheme, b->k, b->m, bench_impls[j].impl,
                      b->shard_bytes);
       if (rv == PF_ERR_UNSUPPORTED)
         continue;
       if (rv != 0) {
         cli_error("cannot create the %s coder '%s' (k=%u, m=%u): %s",
-                  code_name(b->code), bench_impls[j].name, b->k, b->m,
+                  code_name(b->fec_scheme), bench_impls[j].name, b->k, b->m,
                   pf_strerror(rv));
         return CLI_EXIT_FAIL;
       }
       name = pf_fec_impl_name(fec);
       if (progress)
         fprintf(stderr, "\r%s: %s %s k=%u m=%u size=%u ...\033[K", cli_prog,
-                code_name(b->code), name, b->k, b->m, b->shard_bytes);
+                code_name(b->fec_scheme), name, b->k, b->m, b->shard_bytes);
       rv = bench_one(fec, b, o->seconds, name, &res);
       pf_fec_del(fec);
       if (progress)
@@ -172,10 +172,10 @@ int cmd_bench(const struct opts *o) {
         printf("%s\n    {\"code\": \"%s\", \"impl\": \"%s\", \"data_shards\": "
                "%u, \"parity_shards\": %u, \"shard_size\": %u, "
                "\"encode_mbps\": %.1f, \"decode_mbps\": %.1f}",
-               nres ? "," : "", code_name(b->code), name, b->k, b->m,
+               nres ? "," : "", code_name(b->fec_scheme), name, b->k, b->m,
                b->shard_bytes, res.enc_mbps, res.dec_mbps);
       else
-        printf("%-5s %-7s %6u %6u %6u %12.1f %12.1f\n", code_name(b->code),
+        printf("%-5s %-7s %6u %6u %6u %12.1f %12.1f\n", code_name(b->fec_scheme),
                name, b->k, b->m, b->shard_bytes, res.enc_mbps, res.dec_mbps);
       fflush(stdout);
       nres++;

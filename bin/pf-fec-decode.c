@@ -111,7 +111,7 @@ static void note_unrecoverable(struct stream *st, uint64_t block) {
 }
 
 static int same_params(const pf_shard_record *a, const pf_shard_record *b) {
-  return a->code == b->code && a->data_shards == b->data_shards &&
+  return a->fec_scheme == b->fec_scheme && a->data_shards == b->data_shards &&
          a->parity_shards == b->parity_shards &&
          a->shard_bytes == b->shard_bytes;
 }
@@ -127,7 +127,7 @@ static int rebuild_and_write(struct stream *st) {
     if (!st->fec || !same_params(&st->fec_params, b)) {
       pf_fec_del(st->fec);
       st->fec = NULL;
-      if (open_coder(&st->fec, b->code, b->data_shards, b->parity_shards,
+      if (open_coder(&st->fec, b->fec_scheme, b->data_shards, b->parity_shards,
                      b->shard_bytes) != 0)
         return -1;
       st->fec_params = *b;
@@ -291,7 +291,7 @@ static int handle_event(struct stream *st, int kind,
     return -1;
   if (!st->active && start_block(st, ev) != 0)
     return -1;
-  if (r->code != b->code || r->flags != b->flags ||
+  if (r->fec_scheme != b->fec_scheme || r->flags != b->flags ||
       r->data_shards != b->data_shards ||
       r->parity_shards != b->parity_shards ||
       r->shard_bytes != b->shard_bytes || r->data_bytes != b->data_bytes) {
@@ -300,10 +300,10 @@ static int handle_event(struct stream *st, int kind,
               "offset %" PRIu64 ": %s k=%u m=%u size=%u length=%u%s vs %s "
               "k=%u m=%u size=%u length=%u%s",
               st->nrecord, ev->offset, r->index, r->block, st->blk_offset,
-              code_name(r->code), r->data_shards, r->parity_shards,
+              code_name(r->fec_scheme), r->data_shards, r->parity_shards,
               r->shard_bytes, r->data_bytes,
               (r->flags & PF_SHARD_FLAG_FINAL) ? " final" : "",
-              code_name(b->code), b->data_shards, b->parity_shards,
+              code_name(b->fec_scheme), b->data_shards, b->parity_shards,
               b->shard_bytes, b->data_bytes,
               (b->flags & PF_SHARD_FLAG_FINAL) ? " final" : "");
     return -1;
@@ -425,7 +425,7 @@ static int decode_raw(const struct opts *o) {
               n - nlost, n, k, nlost, m);
     goto out;
   }
-  if (open_coder(&fec, o->code, o->k, o->m, o->shard_bytes) != 0)
+  if (open_coder(&fec, o->fec_scheme, o->k, o->m, o->shard_bytes) != 0)
     goto out;
   for (i = 0; i < n; i++)
     if (!present[i])

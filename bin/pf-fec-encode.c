@@ -19,7 +19,7 @@ static int encode_raw(const struct opts *o) {
   pf_fec *fec = NULL;
   int rv, ret = CLI_EXIT_FAIL;
 
-  if (open_coder(&fec, o->code, o->k, o->m, o->shard_bytes) != 0)
+  if (open_coder(&fec, o->fec_scheme, o->k, o->m, o->shard_bytes) != 0)
     return CLI_EXIT_FAIL;
   buf = xcalloc(k + m, s);
   ptr = xcalloc(k + m, sizeof(*ptr));
@@ -69,7 +69,7 @@ static int encode_stream(const struct opts *o) {
   pf_fec *fec = NULL;
   pf_shard_record rec;
 
-  if (open_coder(&fec, o->code, o->k, o->m, o->shard_bytes) != 0)
+  if (open_coder(&fec, o->fec_scheme, o->k, o->m, o->shard_bytes) != 0)
     return CLI_EXIT_FAIL;
   data = xcalloc(n, s);
   out = xcalloc(n, rec_bytes);
@@ -102,7 +102,7 @@ static int encode_stream(const struct opts *o) {
       goto out;
     }
     memset(&rec, 0, sizeof(rec));
-    rec.code = o->code;
+    rec.fec_scheme = o->fec_scheme;
     rec.flags = final ? PF_SHARD_FLAG_FINAL : 0;
     rec.data_shards = o->k;
     rec.parity_shards = o->m;

@@ -23,7 +23,7 @@ static void info_json(const struct stream *st) {
   if (st->have_first)
     printf("  \"code\": \"%s\",\n  \"data_shards\": %u,\n"
            "  \"parity_shards\": %u,\n  \"shard_size\": %u,\n",
-           code_name(st->first.code), st->first.data_shards,
+           code_name(st->first.fec_scheme), st->first.data_shards,
            st->first.parity_shards, st->first.shard_bytes);
   else
     printf("  \"code\": null,\n  \"data_shards\": null,\n"
@@ -63,7 +63,7 @@ static void info_human(const struct stream *st) {
            "data shards:     %u\n"
            "parity shards:   %u\n"
            "shard size:      %u\n",
-           code_name(st->first.code), st->first.data_shards,
+           code_name(st->first.fec_scheme), st->first.data_shards,
            st->first.parity_shards, st->first.shard_bytes);
   if (!st->uniform && st->have_first)
     printf("note:            blocks use different parameters; the first "

@@ -103,12 +103,12 @@ static void usage(FILE *f) {
 
 /* ------------------------------------------------------------ helpers */
 
-const char *code_name(uint32_t code) {
-  return code == PF_FEC_GF16 ? "gf16" : "gf8";
+const char *code_name(uint32_t fec_scheme) {
+  return fec_scheme == PF_FEC_GF16 ? "gf16" : "gf8";
 }
 
-static uint32_t code_max_shards(uint32_t code) {
-  return code == PF_FEC_GF16 ? PF_FEC16_MAX_SHARDS : PF_FEC8_MAX_SHARDS;
+static uint32_t code_max_shards(uint32_t fec_scheme) {
+  return fec_scheme == PF_FEC_GF16 ? PF_FEC16_MAX_SHARDS : PF_FEC8_MAX_SHARDS;
 }
 
 
@@ -117,16 +117,16 @@ static uint32_t code_max_shards(uint32_t code) {
  * (which every command honours, so memory stays bounded by one block of
  * at most PF_SHARD_MAX_BLOCK_BYTES); prints why not.
  */
-int check_params(uint32_t code, uint32_t k, uint32_t m,
+int check_params(uint32_t fec_scheme, uint32_t k, uint32_t m,
                         uint32_t shard_bytes) {
   uint64_t n = (uint64_t)k + m;
 
-  if (n > code_max_shards(code)) {
+  if (n > code_max_shards(fec_scheme)) {
     cli_error("k + m = %" PRIu64 " is too large: %s allows at most %u shards",
-              n, code_name(code), code_max_shards(code));
+              n, code_name(fec_scheme), code_max_shards(fec_scheme));
     return -1;
   }
-  if (code == PF_FEC_GF16 && (shard_bytes & 1u)) {
+  if (fec_scheme == PF_FEC_GF16 && (shard_bytes & 1u)) {
     cli_error("invalid shard size %u: gf16 needs an even shard size",
               shard_bytes);
     return -1;
@@ -140,25 +140,25 @@ int check_params(uint32_t code, uint32_t k, uint32_t m,
   return 0;
 }
 
-int new_coder(pf_fec **fec, uint32_t code, uint32_t k, uint32_t m,
+int new_coder(pf_fec **fec, uint32_t fec_scheme, uint32_t k, uint32_t m,
                      uint32_t impl, uint32_t shard_bytes) {
   pf_fec_config cfg;
   int rv;
 
   pf_fec_config_default(&cfg);
-  cfg.code = code;
+  cfg.fec_scheme = fec_scheme;
   cfg.data_shards = k;
   cfg.parity_shards = m;
   cfg.impl = impl;
-  if (code == PF_FEC_GF16)
+  if (fec_scheme == PF_FEC_GF16)
     cfg.max_shard_bytes = shard_bytes;
   rv = pf_fec_new(fec, &cfg, NULL);
   return rv;
 }
 
-int open_coder(pf_fec **fec, uint32_t code, uint32_t k, uint32_t m,
+int open_coder(pf_fec **fec, uint32_t fec_scheme, uint32_t k, uint32_t m,
                       uint32_t shard_bytes) {
-  int rv = new_coder(fec, code, k, m, PF_FEC_IMPL_AUTO, shard_bytes);
+  int rv = new_coder(fec, fec_scheme, k, m, PF_FEC_IMPL_AUTO, shard_bytes);
   const char *env = getenv("PF_FEC_IMPL");
 
   if (rv == 0)
@@ -166,9 +166,9 @@ int open_coder(pf_fec **fec, uint32_t code, uint32_t k, uint32_t m,
   if (env && *env)
     cli_error("cannot create the %s coder (k=%u, m=%u) with PF_FEC_IMPL='%s': "
               "%s",
-              code_name(code), k, m, env, pf_strerror(rv));
+              code_name(fec_scheme), k, m, env, pf_strerror(rv));
   else
-    cli_error("cannot create the %s coder (k=%u, m=%u): %s", code_name(code),
+    cli_error("cannot create the %s coder (k=%u, m=%u): %s", code_name(fec_scheme),
               k, m, pf_strerror(rv));
   return rv;
 }
@@ -215,9 +215,9 @@ static int parse_options(const struct command *cmd, int argc, char **argv,
     switch (i) {
     case O_CODE:
       if (strcmp(optarg, "gf8") == 0)
-        o->code = PF_FEC_GF8;
+        o->fec_scheme = PF_FEC_GF8;
       else if (strcmp(optarg, "gf16") == 0)
-        o->code = PF_FEC_GF16;
+        o->fec_scheme = PF_FEC_GF16;
       else {
         cli_error("invalid code '%s': expected gf8 or gf16", optarg);
         return CLI_EXIT_USAGE;
@@ -303,7 +303,7 @@ static int check_options(const struct opts *o) {
   }
   if (o->cmd == CMD_INFO || (o->cmd == CMD_DECODE && !o->raw))
     return 0;
-  if (check_params(o->code, o->k, o->m, o->shard_bytes) != 0)
+  if (check_params(o->fec_scheme, o->k, o->m, o->shard_bytes) != 0)
     return CLI_EXIT_USAGE;
   for (i = 0; i < o->nlost; i++) {
     if (o->lost[i] >= o->k + o->m) {
@@ -335,7 +335,7 @@ int main(int argc, char **argv) {
   cmd = &commands[idx];
   memset(&o, 0, sizeof(o));
   o.cmd = (int)idx;
-  o.code = PF_FEC_GF8;
+  o.fec_scheme = PF_FEC_GF8;
   o.k = DEFAULT_K;
   o.m = DEFAULT_M;
   o.shard_bytes = DEFAULT_SHARD_BYTES;

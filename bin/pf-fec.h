@@ -43,7 +43,7 @@ enum {
 struct opts {
   int cmd;        /* CMD_* */
   unsigned given; /* OPT() bits seen on the command line */
-  uint32_t code;
+  uint32_t fec_scheme;
   uint32_t k, m, shard_bytes;
   int raw;
   uint32_t *lost;
@@ -59,14 +59,14 @@ int cmd_bench(const struct opts *o);
 
 /* ---- helpers (pf-fec.c); each prints why it failed */
 
-const char *code_name(uint32_t code);
+const char *code_name(uint32_t fec_scheme);
 /* Checks k, m and the shard size against the code and the block limit. */
-int check_params(uint32_t code, uint32_t k, uint32_t m, uint32_t shard_bytes);
+int check_params(uint32_t fec_scheme, uint32_t k, uint32_t m, uint32_t shard_bytes);
 /* A coder with implementation |impl|; returns pf_fec_new()'s code, silent. */
-int new_coder(pf_fec **fec, uint32_t code, uint32_t k, uint32_t m,
+int new_coder(pf_fec **fec, uint32_t fec_scheme, uint32_t k, uint32_t m,
               uint32_t impl, uint32_t shard_bytes);
 /* The automatic coder; returns 0 or an error after printing it. */
-int open_coder(pf_fec **fec, uint32_t code, uint32_t k, uint32_t m,
+int open_coder(pf_fec **fec, uint32_t fec_scheme, uint32_t k, uint32_t m,
                uint32_t shard_bytes);
 void *xcalloc(size_t n, size_t size);
 int read_input(void *buf, size_t len, size_t *got);

@@ -121,18 +121,18 @@ static int parse_codes(const char *arg, struct sweep_opts *o) {
     goto bad;
   strcpy(buf, arg);
   for (p = strtok_r(buf, ",", &save); p; p = strtok_r(NULL, ",", &save)) {
-    uint32_t code;
+    uint32_t fec_scheme;
     if (strcmp(p, "gf8") == 0)
-      code = PF_FEC_GF8;
+      fec_scheme = PF_FEC_GF8;
     else if (strcmp(p, "gf16") == 0)
-      code = PF_FEC_GF16;
+      fec_scheme = PF_FEC_GF16;
     else
       goto bad;
     for (i = 0; i < o->ncodes; i++)
-      if (o->codes[i] == code)
+      if (o->codes[i] == fec_scheme)
         break;
     if (i == o->ncodes && o->ncodes < 2)
-      o->codes[o->ncodes++] = code;
+      o->codes[o->ncodes++] = fec_scheme;
   }
   if (o->ncodes > 0)
     return 0;

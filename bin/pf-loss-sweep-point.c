@@ -185,14 +185,14 @@ int sweep_run_point(const struct sweep_opts *o, const struct series *se,
   lm_state_init(&st, seed);
 
   pf_sender_config_default(&sc);
-  sc.fec_scheme = se->code;
+  sc.fec_scheme = se->fec_scheme;
   sc.fec_percent = se->fec;
   sc.max_data_per_block = se->kmax;
   sc.shard_payload = o->shard_size;
   sc.max_frame_bytes = se->frame_size ? se->frame_size : 1;
   sc.aead = o->aead;
   pf_receiver_config_default(&rc);
-  rc.fec_scheme = se->code;
+  rc.fec_scheme = se->fec_scheme;
   rc.shard_payload = o->shard_size;
   rc.max_data_per_block = se->kmax;
   rc.max_frame_bytes = sc.max_frame_bytes;
@@ -232,7 +232,7 @@ int sweep_run_point(const struct sweep_opts *o, const struct series *se,
   /* The frame as the sender cuts it (the sender uses this function). */
   g.struct_size = sizeof(g);
   rv = pf_geometry_for(&g, se->frame_size, o->shard_size, se->kmax, se->fec,
-                       se->code);
+                       se->fec_scheme);
   if (rv != 0) {
     cli_error("sweep: no frame geometry for %s: %s", se->label,
               pf_strerror(rv));

@@ -154,7 +154,7 @@ void sweep_print_csv(const struct sweep *sw) {
              "\n",
              se->label, lm_kind_name(o->model.kind), lab,
              o->model.kind == LM_PER_BLOCK ? 0.0 : point_x(o, x),
-             code_lower(se->code), se->fec, se->kmax, se->frame_size,
+             code_lower(se->fec_scheme), se->fec, se->kmax, se->frame_size,
              se->burst, r->frames, r->delivered, r->corrupt, r->bound_frames,
              r->blocks, r->blocks_in_budget, r->dgrams, r->lost,
              r->duplicated, r->reordered,
@@ -181,7 +181,7 @@ void sweep_print_json(const struct sweep *sw, uint64_t violations) {
     const struct series *se = &sw->se[s];
     printf("%s\n {\"label\":\"%s\",\"code\":\"%s\",\"fec_percent\":%u,"
            "\"data_shards\":%u,\"frame_bytes\":%u,\"burst\":%g,\"points\":[",
-           s ? "," : "", se->label, code_lower(se->code), se->fec, se->kmax,
+           s ? "," : "", se->label, code_lower(se->fec_scheme), se->fec, se->kmax,
            se->frame_size, se->burst);
     for (x = 0; x < sw->nx; x++) {
       const struct result *r = &sw->res[s * sw->nx + x];

@@ -101,13 +101,13 @@ static int make_series(struct sweep *sw) {
           for (e = 0; e < o->ncodes; e++) {
             struct series *s = &sw->se[n++];
             int l;
-            s->code = o->codes[e];
+            s->fec_scheme = o->codes[e];
             s->fec = o->fecs[a];
             s->kmax = o->kmaxs[b];
             s->frame_size = o->frame_sizes[c];
             s->burst = o->bursts[d];
             l = snprintf(s->label, sizeof(s->label), "%s",
-                         code_upper(s->code));
+                         code_upper(s->fec_scheme));
             if (o->nfecs > 1)
               l += snprintf(s->label + l, sizeof(s->label) - (size_t)l,
                             " fec %u%%", s->fec);
@@ -120,7 +120,7 @@ static int make_series(struct sweep *sw) {
             if (o->nbursts > 1)
               snprintf(s->label + l, sizeof(s->label) - (size_t)l,
                        " burst %g", s->burst);
-            l = (int)strlen(code_upper(s->code));
+            l = (int)strlen(code_upper(s->fec_scheme));
             snprintf(s->nocode, sizeof(s->nocode), "%s",
                      s->label[l] ? s->label + l + 1 : "");
           }
@@ -133,7 +133,7 @@ static int check_series(const struct sweep *sw) {
 
   for (i = 0; i < sw->nse; i++) {
     const struct series *s = &sw->se[i];
-    uint32_t ceiling = s->code == PF_FEC_GF16 ? PF_FEC16_MAX_SHARDS
+    uint32_t ceiling = s->fec_scheme == PF_FEC_GF16 ? PF_FEC16_MAX_SHARDS
                                               : PF_FEC8_MAX_SHARDS;
     pf_geometry g;
     int rv;
@@ -142,7 +142,7 @@ static int check_series(const struct sweep *sw) {
      * clamp. */
     g.struct_size = sizeof(g);
     rv = pf_geometry_for(&g, (size_t)s->kmax * sw->o->shard_size,
-                         sw->o->shard_size, s->kmax, s->fec, s->code);
+                         sw->o->shard_size, s->kmax, s->fec, s->fec_scheme);
     if (rv != 0) {
       cli_error("sweep: no frame geometry for %s: %s", s->label,
                 pf_strerror(rv));
@@ -152,7 +152,7 @@ static int check_series(const struct sweep *sw) {
       cli_error("sweep: %u data shards per block with %u%% FEC need %" PRIu64
                 " shards, more than %s allows (%u)",
                 s->kmax, s->fec, (uint64_t)g.k_full + g.m_asked,
-                code_lower(s->code), ceiling);
+                code_lower(s->fec_scheme), ceiling);
       return -1;
     }
   }

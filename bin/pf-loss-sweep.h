@@ -45,7 +45,7 @@ struct sweep_opts {
 
 /* One column of the sweep, and what one point of it measured. */
 struct series {
-  uint32_t code, fec, kmax, frame_size;
+  uint32_t fec_scheme, fec, kmax, frame_size;
   double burst;
   char label[96];
   char nocode[96]; /* the label without the code, "" if only it varies */

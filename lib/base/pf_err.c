@@ -44,6 +44,8 @@ const char *pf_strerror(int rv) {
     return "timed out";
   case PF_ERR_NOMEM:
     return "out of memory";
+  case PF_ERR_OBSOLETE_5501:
+    return "retired error code (out of memory, ABI 1)";
   case PF_ERR_CALLBACK_FAILURE:
     return "callback failed";
   case PF_ERR_CRYPTO_STATE:
@@ -59,4 +61,6 @@ const char *pf_strerror(int rv) {
   return "unknown error code";
 }
 
-int pf_err_is_fatal(int rv) { return rv <= PF_ERR_FATAL || rv == -ENOMEM; }
+/* The rule is stated once, in punktfunk.h's Errors section: only codes at
+ * or below PF_ERR_FATAL end an object; running out of memory does not. */
+int pf_err_is_fatal(int rv) { return rv <= PF_ERR_FATAL; }

@@ -25,7 +25,7 @@ uint32_t pf_sender_block_parity(uint32_t k, uint32_t pct, uint32_t ceiling) {
 
 int pf_geometry_for(pf_geometry *geom, size_t frame_bytes,
                     uint32_t shard_payload, uint32_t max_data_per_block,
-                    uint32_t fec_percent, uint32_t code) {
+                    uint32_t fec_percent, uint32_t fec_scheme) {
   pf_geometry g;
   size_t size, total_data, blocks;
   uint32_t ceiling;
@@ -35,9 +35,9 @@ int pf_geometry_for(pf_geometry *geom, size_t frame_bytes,
   memcpy(&size, geom, sizeof(size));
   if (size < GEOMETRY_V1_SIZE)
     return PF_ERR_ABI;
-  if (code == PF_FEC_GF8)
+  if (fec_scheme == PF_FEC_GF8)
     ceiling = PF_FEC8_MAX_SHARDS;
-  else if (code == PF_FEC_GF16)
+  else if (fec_scheme == PF_FEC_GF16)
     ceiling = PF_FEC16_MAX_SHARDS;
   else
     return PF_ERR_INVALID_ARGUMENT;

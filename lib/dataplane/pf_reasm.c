@@ -622,8 +622,9 @@ static void slot_finish(pf_reasm *r, struct slot *s, uint64_t now_ns) {
 
 /*
  * The block has K shards: rebuild missing data shards in place.  Returns
- * 0, or -1 when the coder is unavailable or refuses (the frame is then
- * given up by the caller).
+ * 0, PF_ERR_NOMEM when the coder for the block's shape cannot be made,
+ * or -1 when the coder is unavailable or refuses (either way the frame
+ * is then given up by the caller).
  */
 static int blk_complete(pf_reasm *r, struct slot *s, uint32_t bi) {
   struct blk *b = &s->blk[bi];
@@ -637,7 +638,7 @@ static int blk_complete(pf_reasm *r, struct slot *s, uint32_t bi) {
   if (missing > 0) {
     rv = pf_fec_cache_get(r->fec, r->lim.fec_scheme, b->k, b->m, &fec);
     if (rv != 0)
-      return -1;
+      return rv == PF_ERR_NOMEM ? rv : -1;
     for (i = 0; i < b->k; i++) {
       r->dec_shards[i] = s->buf + (base + i) * S;
       r->dec_present[i] = (uint8_t)bit_get(s->have, base + i);
@@ -652,7 +653,7 @@ static int blk_complete(pf_reasm *r, struct slot *s, uint32_t bi) {
     }
     rv = pf_fec_decode(fec, r->dec_shards, r->dec_present, S);
     if (rv < 0)
-      return -1;
+      return rv == PF_ERR_NOMEM ? rv : -1;
     for (i = 0; i < b->k; i++) {
       if (!bit_get(s->have, base + i)) {
         bit_set(s->rec, base + i);
@@ -860,9 +861,11 @@ int pf_reasm_push_info(pf_reasm *r, const uint8_t *pkt, size_t len,
   }
 
   if ((size_t)b->data_rx + b->par_rx >= b->k) {
-    if (blk_complete(r, s, h.block_index) != 0) {
+    int brv = blk_complete(r, s, h.block_index);
+
+    if (brv != 0) {
       slot_abandon(r, s, PF_LOSS_FEC);
-      DROP(PF_DROP_FEC);
+      DROP(brv == PF_ERR_NOMEM ? PF_DROP_NOMEM : PF_DROP_FEC);
     }
     if (s->blocks_ok == s->block_count) {
       slot_finish(r, s, now_ns);

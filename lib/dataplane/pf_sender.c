@@ -579,7 +579,10 @@ int pf_sender_submit_frame(pf_sender *s, const uint8_t *data, size_t len,
       }
       for (i = m; i < mc; i++)
         s->pptr[i] = slots + (g.total + i - m) * s->dgram_bytes + poff;
-      if (pf_fec_encode(fec, s->dptr, s->pptr, payload) != 0) {
+      rv = pf_fec_encode(fec, s->dptr, s->pptr, payload);
+      if (rv == PF_ERR_NOMEM)
+        return rv; /* recoverable: nothing is queued yet */
+      if (rv != 0) {
         s->broken = PF_ERR_INTERNAL;
         return s->broken;
       }
@@ -624,16 +627,18 @@ int pf_sender_next_batch(pf_sender *s, pf_dgram_batch *out, size_t max_count,
   avail = s->tail - s->head;
   if (max_count == 0 || max_count > avail)
     max_count = avail;
+  /* A fatal error ends the sender (punktfunk.h, Errors): nothing more is
+   * handed out, whichever call met it. */
+  if (s->broken)
+    return s->broken;
   while (n < max_count && s->due[s->head + n] <= now_ns)
     n++;
-  if (n > 0 && s->broken != PF_ERR_CRYPTO_STATE &&
-      seal_slots(s, s->head, n) != 0) {
+  if (n > 0 && seal_slots(s, s->head, n) != 0) {
     /* Nothing of this run is handed out, so no nonce is exposed; the
      * backend is in an unknown state, so the sender stops. */
     s->broken = PF_ERR_CRYPTO_STATE;
-  }
-  if (s->broken == PF_ERR_CRYPTO_STATE)
     return s->broken;
+  }
   if (n > 0) {
     out->data = s->buf + s->head * s->dgram_bytes;
     out->due_ns = s->due + s->head;

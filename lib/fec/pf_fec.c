@@ -29,7 +29,7 @@ void pf_fec_config_default(pf_fec_config *cfg) {
     return;
   memset(cfg, 0, sizeof(*cfg));
   cfg->struct_size = sizeof(*cfg);
-  cfg->code = PF_FEC_GF8;
+  cfg->fec_scheme = PF_FEC_GF8;
   cfg->data_shards = 4;
   cfg->parity_shards = 2;
   cfg->impl = PF_FEC_IMPL_AUTO;
@@ -51,7 +51,7 @@ int pf_fec_new(pf_fec **pfec, const pf_fec_config *cfg, const pf_mem *mem) {
     return rv;
   if (c.data_shards < 1 || c.parity_shards < 1)
     return PF_ERR_INVALID_ARGUMENT;
-  switch (c.code) {
+  switch (c.fec_scheme) {
   case PF_FEC_GF8:
     if (c.data_shards + c.parity_shards > PF_FEC8_MAX_SHARDS)
       return PF_ERR_INVALID_ARGUMENT;
@@ -77,7 +77,7 @@ int pf_fec_new(pf_fec **pfec, const pf_fec_config *cfg, const pf_mem *mem) {
     pf_fec_del(fec);
     return PF_ERR_NOMEM;
   }
-  if (c.code == PF_FEC_GF8)
+  if (c.fec_scheme == PF_FEC_GF8)
     rv = pf_fec8_new(&fec->fec8, c.data_shards, c.parity_shards, c.matrix,
                      c.impl, mem);
   else
@@ -159,7 +159,7 @@ static int spans_overlap(struct span *s, size_t n, size_t len) {
 static int check_size(const pf_fec *fec, size_t len) {
   if (len == 0)
     return PF_ERR_INVALID_ARGUMENT;
-  if (fec->cfg.code == PF_FEC_GF16 && (len & 1) != 0)
+  if (fec->cfg.fec_scheme == PF_FEC_GF16 && (len & 1) != 0)
     return PF_ERR_INVALID_ARGUMENT;
   return 0;
 }

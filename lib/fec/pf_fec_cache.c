@@ -7,7 +7,7 @@
 
 struct entry {
   pf_fec *fec;
-  uint32_t code, k, m;
+  uint32_t fec_scheme, k, m;
   uint64_t used; /* tick of last use; 0 = empty */
 };
 
@@ -55,7 +55,7 @@ void pf_fec_cache_del(pf_fec_cache *c) {
   pf_mem_free(c->mem, c);
 }
 
-int pf_fec_cache_get(pf_fec_cache *c, uint32_t code, uint32_t k, uint32_t m,
+int pf_fec_cache_get(pf_fec_cache *c, uint32_t fec_scheme, uint32_t k, uint32_t m,
                      pf_fec **pfec) {
   struct entry *victim;
   pf_fec_config cfg;
@@ -67,7 +67,7 @@ int pf_fec_cache_get(pf_fec_cache *c, uint32_t code, uint32_t k, uint32_t m,
   victim = &c->e[0];
   for (i = 0; i < c->capacity; i++) {
     struct entry *e = &c->e[i];
-    if (e->used && e->code == code && e->k == k && e->m == m) {
+    if (e->used && e->fec_scheme == fec_scheme && e->k == k && e->m == m) {
       e->used = ++c->tick;
       *pfec = e->fec;
       return 0;
@@ -76,17 +76,17 @@ int pf_fec_cache_get(pf_fec_cache *c, uint32_t code, uint32_t k, uint32_t m,
       victim = e;
   }
   pf_fec_config_default(&cfg);
-  cfg.code = code;
+  cfg.fec_scheme = fec_scheme;
   cfg.data_shards = k;
   cfg.parity_shards = m;
   cfg.impl = c->impl;
-  cfg.max_shard_bytes = code == PF_FEC_GF16 ? c->max_shard_bytes : 0;
+  cfg.max_shard_bytes = fec_scheme == PF_FEC_GF16 ? c->max_shard_bytes : 0;
   rv = pf_fec_new(&fec, &cfg, c->mem);
   if (rv != 0)
     return rv;
   pf_fec_del(victim->fec);
   victim->fec = fec;
-  victim->code = code;
+  victim->fec_scheme = fec_scheme;
   victim->k = k;
   victim->m = m;
   victim->used = ++c->tick;

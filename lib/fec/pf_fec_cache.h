@@ -31,7 +31,7 @@ void pf_fec_cache_del(pf_fec_cache *cache);
  * next pf_fec_cache_get() or pf_fec_cache_del().  Returns 0 or the error
  * of pf_fec_new().
  */
-int pf_fec_cache_get(pf_fec_cache *cache, uint32_t code, uint32_t k,
+int pf_fec_cache_get(pf_fec_cache *cache, uint32_t fec_scheme, uint32_t k,
                      uint32_t m, pf_fec **pfec);
 
 #endif /* PF_FEC_CACHE_H */

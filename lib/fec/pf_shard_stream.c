@@ -143,7 +143,7 @@ static int record_fields_valid(const pf_shard_record *rec) {
 
   if (rec->flags & ~(uint32_t)PF_SHARD_FLAG_FINAL)
     return 0;
-  switch (rec->code) {
+  switch (rec->fec_scheme) {
   case PF_FEC_GF8:
     maxn = PF_FEC8_MAX_SHARDS;
     break;
@@ -186,7 +186,7 @@ int pf_shard_record_encode(uint8_t *dest, size_t destlen,
   memcpy(p, shard_magic, sizeof(shard_magic));
   p += sizeof(shard_magic);
   *p++ = (uint8_t)PF_SHARD_VERSION;
-  *p++ = (uint8_t)rec->code;
+  *p++ = (uint8_t)rec->fec_scheme;
   *p++ = (uint8_t)rec->flags;
   *p++ = 0;
   p = put_u16le(p, rec->data_shards);
@@ -221,7 +221,7 @@ int pf_shard_header_parse(pf_shard_record *rec, const uint8_t *buf,
       get_u16le(buf + PF_SHARD_OFF_RESERVED16) != 0)
     return PF_ERR_MALFORMED;
   memset(&r, 0, sizeof(r));
-  r.code = buf[PF_SHARD_OFF_CODE];
+  r.fec_scheme = buf[PF_SHARD_OFF_FEC_SCHEME];
   r.flags = buf[PF_SHARD_OFF_FLAGS];
   r.data_shards = get_u16le(buf + PF_SHARD_OFF_K);
   r.parity_shards = get_u16le(buf + PF_SHARD_OFF_M);

@@ -15,7 +15,7 @@
 /* Offsets of the header fields (all little-endian). */
 #define PF_SHARD_OFF_MAGIC 0
 #define PF_SHARD_OFF_VERSION 4
-#define PF_SHARD_OFF_CODE 5
+#define PF_SHARD_OFF_FEC_SCHEME 5
 #define PF_SHARD_OFF_FLAGS 6
 #define PF_SHARD_OFF_RESERVED8 7
 #define PF_SHARD_OFF_K 8

@@ -30,7 +30,10 @@ static void check_versions(void) {
 static void check_errors(void) {
   CHECK(strcmp(pf_strerror(PF_ERR_ABI), pf_strerror(PF_ERR_NOMEM)) != 0);
   CHECK(strcmp(pf_strerror(0), pf_strerror(PF_ERR_INVALID_ARGUMENT)) != 0);
-  CHECK(pf_err_is_fatal(PF_ERR_NOMEM) && !pf_err_is_fatal(PF_ERR_DROP));
+  /* ABI 2: running out of memory is recoverable; only codes at or below
+   * PF_ERR_FATAL end an object. */
+  CHECK(pf_err_is_fatal(PF_ERR_CRYPTO_STATE) && !pf_err_is_fatal(PF_ERR_DROP));
+  CHECK(!pf_err_is_fatal(PF_ERR_NOMEM) && PF_ERR_NOMEM == -5015);
 }
 
 static void check_struct_size(void) {

@@ -15,12 +15,28 @@ setup_file() {
   PKG_CONFIG_PATH=$(dirname "$PC")
   LIBDIR=$(dirname "$(dirname "$PC")")
   export LIBDIR
+  # The ABI generation the installed header declares; the SONAME must
+  # name it (CURRENT - AGE == PF_ABI_VERSION, doc/ABI.md).
+  ABI=$(sed -n 's/^#define PF_ABI_VERSION \([0-9][0-9]*\)u$/\1/p' \
+    "$(find "$DEST" -path '*/include/punktfunk/punktfunk.h')")
+  export ABI
+}
+
+@test "the SONAME names the ABI generation of the installed header (ABI 2)" {
+  # Pinned: raising PF_ABI_VERSION is a decision recorded in doc/ABI.md's
+  # History, not something a build does by accident.
+  [ "$ABI" = 2 ]
+  [ -f "$LIBDIR/libpunktfunk.so.$ABI" ]
+  run -0 readelf -d "$LIBDIR/libpunktfunk.so.$ABI"
+  [[ "$output" == *"Library soname: [libpunktfunk.so.$ABI]"* ]]
+  # No library of another generation is installed beside it.
+  [ -z "$(find "$LIBDIR" -name 'libpunktfunk.so.*' ! -name "libpunktfunk.so.$ABI*")" ]
 }
 
 @test "make install puts the header, both libraries, the pc file and man pages in place" {
   [ -n "$PC" ]
   [ -f "$LIBDIR/libpunktfunk.a" ]
-  [ -f "$LIBDIR/libpunktfunk.so.1" ]
+  [ -f "$LIBDIR/libpunktfunk.so.$ABI" ]
   [ -n "$(find "$DEST" -path '*/include/punktfunk/punktfunk.h')" ]
   for t in $PF_TOOLS; do
     [ -n "$(find "$DEST" -path "*/bin/$t")" ] || { echo "$t not installed"; return 1; }
@@ -36,7 +52,7 @@ setup_file() {
   [[ "$output" == "abi_check: ok"* ]]
   # It really resolved the installed copy, not one from the build tree.
   run -0 env LD_LIBRARY_PATH="$LIBDIR" ldd "$BATS_TEST_TMPDIR/abi"
-  [[ "$output" == *"$LIBDIR/libpunktfunk.so.1"* ]]
+  [[ "$output" == *"$LIBDIR/libpunktfunk.so.$ABI"* ]]
 }
 
 @test "a program linked to the installed static library passes the ABI checks" {
@@ -56,7 +72,7 @@ setup_file() {
 }
 
 @test "the shared library exports only pf_ symbols" {
-  run -0 nm -D --defined-only "$LIBDIR/libpunktfunk.so.1"
+  run -0 nm -D --defined-only "$LIBDIR/libpunktfunk.so.$ABI"
   bad=$(printf '%s\n' "$output" | awk '$2 ~ /^[TDBR]$/ {print $3}' | grep -v -E '^(pf_|punktfunk_)' || true)
   [ -z "$bad" ] || { echo "unexpected exports: $bad"; return 1; }
 }
@@ -65,7 +81,7 @@ setup_file() {
 
 @test "make install puts punktfunk_core.h in place and the library exports its functions" {
   [ -n "$(find "$DEST" -path '*/include/punktfunk/punktfunk_core.h')" ]
-  run -0 nm -D --defined-only "$LIBDIR/libpunktfunk.so.1"
+  run -0 nm -D --defined-only "$LIBDIR/libpunktfunk.so.$ABI"
   for s in punktfunk_abi_version punktfunk_session_new punktfunk_test_loopback_pair \
     punktfunk_session_free punktfunk_host_submit_frame punktfunk_client_poll_frame \
     punktfunk_get_stats; do
@@ -79,7 +95,7 @@ setup_file() {
   cc -std=c11 -Wall -Wextra -Werror $PF_SANCFLAGS -o "$BATS_TEST_TMPDIR/harness" \
     "$PF_SRCDIR/tests/abi/harness.c" $(pkg-config --cflags --libs libpunktfunk)
   run -0 env LD_LIBRARY_PATH="$LIBDIR" ldd "$BATS_TEST_TMPDIR/harness"
-  [[ "$output" == *"$LIBDIR/libpunktfunk.so.1"* ]]
+  [[ "$output" == *"$LIBDIR/libpunktfunk.so.$ABI"* ]]
   for v in "" --encrypt --gf16 "--encrypt --gf16"; do
     # shellcheck disable=SC2086
     run -0 env LD_LIBRARY_PATH="$LIBDIR" "$BATS_TEST_TMPDIR/harness" $v

@@ -9,10 +9,7 @@ load test_helper
 load sendrecv_helper
 load pf_loss_helper
 
-teardown() {
-  sr_teardown
-  pl_teardown
-}
+teardown() { bg_teardown; }
 
 # capture_run N INPUT: one pf-send run of INPUT with the test key into a
 # udp-probe sink that records every datagram's clear seq in seqN.

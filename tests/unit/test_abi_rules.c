@@ -20,7 +20,7 @@ static void test_pf_fec_config_default(void) {
   memset(&cfg, 0xa5, sizeof(cfg));
   pf_fec_config_default(&cfg);
   TU_CHECK_EQ(cfg.struct_size, sizeof(cfg));
-  TU_CHECK_EQ(cfg.code, PF_FEC_GF8);
+  TU_CHECK_EQ(cfg.fec_scheme, PF_FEC_GF8);
   TU_CHECK_EQ(cfg.data_shards, 4);
   TU_CHECK_EQ(cfg.parity_shards, 2);
   TU_CHECK(cfg.matrix == NULL);
@@ -66,7 +66,7 @@ static void test_pf_fec_new_rejects(void) {
   pf_fec_config_default(&cfg);
   TU_CHECK_EQ(pf_fec_new(NULL, &cfg, NULL), PF_ERR_INVALID_ARGUMENT);
   TU_CHECK_EQ(pf_fec_new(&fec, NULL, NULL), PF_ERR_INVALID_ARGUMENT);
-  cfg.code = 7;
+  cfg.fec_scheme = 7;
   TU_CHECK_EQ(pf_fec_new(&fec, &cfg, NULL), PF_ERR_INVALID_ARGUMENT);
   pf_fec_config_default(&cfg);
   cfg.data_shards = 0;
@@ -78,7 +78,7 @@ static void test_pf_fec_new_rejects(void) {
   cfg.data_shards = 200;
   cfg.parity_shards = 56;
   TU_CHECK_EQ(pf_fec_new(&fec, &cfg, NULL), PF_ERR_INVALID_ARGUMENT);
-  cfg.code = PF_FEC_GF16;
+  cfg.fec_scheme = PF_FEC_GF16;
   cfg.data_shards = 40000;
   cfg.parity_shards = 25536;
   TU_CHECK_EQ(pf_fec_new(&fec, &cfg, NULL), PF_ERR_INVALID_ARGUMENT);

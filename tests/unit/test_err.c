@@ -24,6 +24,7 @@ static const int codes[] = {
     PF_ERR_CLOSED,
     PF_ERR_TIMEOUT,
     PF_ERR_NOMEM,
+    PF_ERR_OBSOLETE_5501,
     PF_ERR_CALLBACK_FAILURE,
     PF_ERR_CRYPTO_STATE,
     PF_ERR_INTERNAL,
@@ -70,17 +71,49 @@ static void test_pf_err_errno(void) {
   TU_CHECK(pf_strerror(-2000000000) != NULL);
 }
 
+/* The rule of punktfunk.h's Errors section: codes at or below
+ * PF_ERR_FATAL end the object; everything else, running out of memory
+ * included, is recoverable. */
 static void test_pf_err_is_fatal(void) {
-  TU_CHECK(pf_err_is_fatal(PF_ERR_NOMEM));
-  TU_CHECK(pf_err_is_fatal(PF_ERR_CALLBACK_FAILURE));
-  TU_CHECK(pf_err_is_fatal(PF_ERR_CRYPTO_STATE));
-  TU_CHECK(pf_err_is_fatal(PF_ERR_INTERNAL));
-  TU_CHECK(pf_err_is_fatal(-ENOMEM));
-  TU_CHECK(!pf_err_is_fatal(0));
-  TU_CHECK(!pf_err_is_fatal(PF_ERR_DROP));
-  TU_CHECK(!pf_err_is_fatal(PF_ERR_CRYPTO));
-  TU_CHECK(!pf_err_is_fatal(PF_ERR_INVALID_ARGUMENT));
-  TU_CHECK(!pf_err_is_fatal(-EAGAIN));
+  static const struct {
+    int rv, fatal;
+  } table[] = {
+      {0, 0},
+      {PF_ERR_INVALID_ARGUMENT, 0},
+      {PF_ERR_ABI, 0},
+      {PF_ERR_NOBUF, 0},
+      {PF_ERR_UNSUPPORTED, 0},
+      {PF_ERR_FEC_UNRECOVERABLE, 0},
+      {PF_ERR_MALFORMED, 0},
+      {PF_ERR_DROP, 0},
+      {PF_ERR_CRYPTO, 0},
+      {PF_ERR_NOFRAME, 0},
+      {PF_ERR_SEQ_EXHAUSTED, 0},
+      {PF_ERR_CHECKSUM, 0},
+      {PF_ERR_LIMIT, 0},
+      {PF_ERR_CLOSED, 0},
+      {PF_ERR_TIMEOUT, 0},
+      {PF_ERR_NOMEM, 0},
+      {-ENOMEM, 0},
+      {-EAGAIN, 0},
+      {-1, 0},
+      {-4095, 0},
+      {PF_ERR_FATAL + 1, 0},
+      {PF_ERR_FATAL, 1},
+      {PF_ERR_OBSOLETE_5501, 1},
+      {PF_ERR_CALLBACK_FAILURE, 1},
+      {PF_ERR_CRYPTO_STATE, 1},
+      {PF_ERR_INTERNAL, 1},
+      {-6000, 1},
+  };
+  size_t i;
+
+  for (i = 0; i < sizeof(table) / sizeof(table[0]); i++)
+    TU_CHECK_MSG(pf_err_is_fatal(table[i].rv) == table[i].fatal,
+                 "pf_err_is_fatal(%d) != %d", table[i].rv, table[i].fatal);
+  /* Every listed code is classified by the rule, none by exception. */
+  for (i = 0; i < NCODES; i++)
+    TU_CHECK_EQ(pf_err_is_fatal(codes[i]), codes[i] <= PF_ERR_FATAL);
 }
 
 /* Codes are part of the ABI: pin their numbers. */
@@ -90,7 +123,11 @@ static void test_pf_err_numbers(void) {
   TU_CHECK_EQ(PF_ERR_FEC_UNRECOVERABLE, -5005);
   TU_CHECK_EQ(PF_ERR_DROP, -5007);
   TU_CHECK_EQ(PF_ERR_TIMEOUT, -5014);
-  TU_CHECK_EQ(PF_ERR_NOMEM, -5501);
+  TU_CHECK_EQ(PF_ERR_NOMEM, -5015);
+  TU_CHECK_EQ(PF_ERR_FATAL, -5500);
+  TU_CHECK_EQ(PF_ERR_OBSOLETE_5501, -5501);
+  TU_CHECK_EQ(PF_ERR_CALLBACK_FAILURE, -5502);
+  TU_CHECK_EQ(PF_ERR_CRYPTO_STATE, -5503);
   TU_CHECK_EQ(PF_ERR_INTERNAL, -5504);
 }
 

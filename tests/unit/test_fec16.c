@@ -539,7 +539,7 @@ static void test_public_api(void) {
   size_t i;
 
   pf_fec_config_default(&cfg);
-  cfg.code = PF_FEC_GF16;
+  cfg.fec_scheme = PF_FEC_GF16;
   cfg.data_shards = 0;
   cfg.parity_shards = 2;
   TU_CHECK_EQ(pf_fec_new(&f, &cfg, NULL), PF_ERR_INVALID_ARGUMENT);

@@ -8,12 +8,12 @@
 
 #include "testutil.h"
 
-static pf_fec *make(uint32_t code, uint32_t k, uint32_t m) {
+static pf_fec *make(uint32_t fec_scheme, uint32_t k, uint32_t m) {
   pf_fec_config cfg;
   pf_fec *fec = NULL;
 
   pf_fec_config_default(&cfg);
-  cfg.code = code;
+  cfg.fec_scheme = fec_scheme;
   cfg.data_shards = k;
   cfg.parity_shards = m;
   if (pf_fec_new(&fec, &cfg, NULL) != 0)

@@ -37,7 +37,7 @@ static void locate(const pf_geometry *g, size_t p, size_t *block,
  * share set after creation, or -1) and compares every datagram with
  * the geometry.
  */
-static void check_shape(uint32_t code, size_t len, uint32_t payload,
+static void check_shape(uint32_t fec_scheme, size_t len, uint32_t payload,
                         uint32_t kmax, uint32_t pct, int live_pct) {
   pf_sender_config c;
   pf_sender *s = NULL;
@@ -48,7 +48,7 @@ static void check_shape(uint32_t code, size_t len, uint32_t payload,
   size_t p, bad = 0;
 
   pf_sender_config_default(&c);
-  c.fec_scheme = code;
+  c.fec_scheme = fec_scheme;
   c.fec_percent = pct;
   c.max_data_per_block = kmax;
   c.shard_payload = payload;
@@ -62,12 +62,12 @@ static void check_shape(uint32_t code, size_t len, uint32_t payload,
   tu_fill(len + kmax, frame, len);
   memset(&g, 0, sizeof(g));
   g.struct_size = sizeof(g);
-  TU_CHECK_EQ(pf_geometry_for(&g, len, payload, kmax, eff, code), 0);
+  TU_CHECK_EQ(pf_geometry_for(&g, len, payload, kmax, eff, fec_scheme), 0);
   TU_CHECK_EQ(pf_sender_submit_frame(s, frame, len, 0, 0, 0), 0);
   TU_CHECK_EQ(pf_sender_next_batch(s, &b, 0, PF_TIME_NONE), 0);
   TU_CHECK_MSG(b.count == g.total,
                "code %u len %zu K_max %u %u%%: %zu datagrams, geometry %zu",
-               code, len, kmax, eff, b.count, g.total);
+               fec_scheme, len, kmax, eff, b.count, g.total);
   for (p = 0; p < b.count && p < g.total; p++) {
     pf_pkt_header h;
     size_t blk;
@@ -87,7 +87,7 @@ static void check_shape(uint32_t code, size_t len, uint32_t payload,
   TU_CHECK_MSG(bad == 0,
                "code %u len %zu K_max %u %u%%: %zu datagrams differ from the "
                "geometry",
-               code, len, kmax, eff, bad);
+               fec_scheme, len, kmax, eff, bad);
 out:
   free(frame);
   pf_sender_del(s);

@@ -32,7 +32,7 @@
 /* ------------------------------------------------------------ packets */
 
 struct geo {
-  uint32_t code, S, kmax, pct;
+  uint32_t fec_scheme, S, kmax, pct;
 };
 
 typedef struct tpkt {
@@ -55,7 +55,7 @@ static int have_gf16(void) {
   if (gf16_ok >= 0)
     return gf16_ok;
   pf_fec_config_default(&c);
-  c.code = PF_FEC_GF16;
+  c.fec_scheme = PF_FEC_GF16;
   c.data_shards = 2;
   c.parity_shards = 2;
   gf16_ok = pf_fec_new(&f, &c, NULL) == 0 && pf_fec_encode(f, d, pp, 4) == 0;
@@ -88,7 +88,7 @@ static size_t packetize(tpkt **out, const uint8_t *data, size_t len,
                         uint32_t uflags) {
   size_t total_data = len ? div_up(len, g->S) : 1;
   size_t blocks = div_up(total_data, g->kmax), b, i, n = 0, cap;
-  size_t ceiling = g->code == PF_FEC_GF8 ? 255 : 65535;
+  size_t ceiling = g->fec_scheme == PF_FEC_GF8 ? 255 : 65535;
   uint8_t *frame = calloc(total_data, g->S);
   uint8_t **par = NULL;
   size_t *ms = calloc(blocks, sizeof(size_t));
@@ -120,7 +120,7 @@ static size_t packetize(tpkt **out, const uint8_t *data, size_t len,
       for (i = 0; i < k; i++)
         dp[i] = frame + (b * g->kmax + i) * g->S;
       pf_fec_config_default(&c);
-      c.code = g->code;
+      c.fec_scheme = g->fec_scheme;
       c.data_shards = (uint32_t)k;
       c.parity_shards = (uint32_t)m;
       if (pf_fec_new(&f, &c, NULL) != 0 ||
@@ -151,7 +151,7 @@ static size_t packetize(tpkt **out, const uint8_t *data, size_t len,
         h.shard_bytes = (uint16_t)g->S;
         h.magic = PF_WIRE_MAGIC;
         h.version = 1;
-        h.fec_scheme = (uint8_t)g->code;
+        h.fec_scheme = (uint8_t)g->fec_scheme;
         h.flags = PF_WIRE_FLAG_PIC | (n == 0 ? PF_WIRE_FLAG_SOF : 0);
         p[n].buf = malloc(PF_WIRE_HEADER_BYTES + g->S);
         if (!p[n].buf)
@@ -192,7 +192,7 @@ fail:
 static void receiver_cfg(pf_receiver_config *c, const struct geo *g,
                          uint32_t max_frame) {
   pf_receiver_config_default(c);
-  c->fec_scheme = g->code;
+  c->fec_scheme = g->fec_scheme;
   c->shard_payload = g->S;
   c->max_data_per_block = g->kmax;
   c->max_fec_percent = g->pct;
@@ -269,9 +269,9 @@ static void test_pf_receiver_wire_order(void) {
  * Kills |kill| (wire positions) from the 11-packet frame of the original
  * test; |reverse_dup| sends the rest last-to-first, each twice.
  */
-static void kill_case(uint32_t code, const size_t *kill, size_t nkill,
+static void kill_case(uint32_t fec_scheme, const size_t *kill, size_t nkill,
                       int reverse_dup) {
-  struct geo g = {code, 16, 4, 50};
+  struct geo g = {fec_scheme, 16, 4, 50};
   pf_receiver_config c;
   pf_receiver_stats st;
   pf_receiver *r;
@@ -323,9 +323,9 @@ static void kill_case(uint32_t code, const size_t *kill, size_t nkill,
 }
 
 /* The counts at the moment the frame is out: recovered - late == killed. */
-static void kill_case_exact(uint32_t code, const size_t *kill, size_t nkill,
+static void kill_case_exact(uint32_t fec_scheme, const size_t *kill, size_t nkill,
                             int reverse_dup) {
-  struct geo g = {code, 16, 4, 50};
+  struct geo g = {fec_scheme, 16, 4, 50};
   pf_receiver_config c;
   pf_receiver_stats st;
   pf_receiver *r;
@@ -350,7 +350,7 @@ static void kill_case_exact(uint32_t code, const size_t *kill, size_t nkill,
   TU_CHECK_EQ(drain(r, d, 100), 1);
   st = stats(r);
   TU_CHECK_MSG(st.fec_recovered_shards - st.fec_late_shards == nkill,
-               "code %u reverse %d: recovered %llu late %llu killed %zu", code,
+               "code %u reverse %d: recovered %llu late %llu killed %zu", fec_scheme,
                reverse_dup, (unsigned long long)st.fec_recovered_shards,
                (unsigned long long)st.fec_late_shards, nkill);
   pf_receiver_del(r);
@@ -384,7 +384,7 @@ static void shuffle(size_t *a, size_t n, uint64_t *st) {
   }
 }
 
-static void property_run(uint32_t code, uint64_t seed) {
+static void property_run(uint32_t fec_scheme, uint64_t seed) {
   static const uint32_t sizes[] = {16, 32, 64};
   static const uint32_t pcts[] = {0, 20, 50, 100};
   uint64_t st = seed;
@@ -402,7 +402,7 @@ static void property_run(uint32_t code, uint64_t seed) {
     uint8_t *lost;
     pf_frame f;
 
-    g.code = code;
+    g.fec_scheme = fec_scheme;
     g.S = sizes[tu_splitmix64(&st) % 3];
     g.kmax = 1 + (uint32_t)(tu_splitmix64(&st) % 8);
     g.pct = pcts[tu_splitmix64(&st) % 4];
@@ -623,7 +623,7 @@ static void test_pf_receiver_bitflip_sweep(void) {
 /* ------------------------------------------------------------ memory */
 
 /* Largest allocation of one FEC coder for any block shape allowed. */
-static size_t coder_bytes_max(uint32_t code, size_t kmax, size_t total,
+static size_t coder_bytes_max(uint32_t fec_scheme, size_t kmax, size_t total,
                               size_t S) {
   size_t k, m, best = 0;
 
@@ -634,10 +634,10 @@ static size_t coder_bytes_max(uint32_t code, size_t kmax, size_t total,
       pf_fec *f = NULL;
       tu_alloc_init(&a);
       pf_fec_config_default(&c);
-      c.code = code;
+      c.fec_scheme = fec_scheme;
       c.data_shards = (uint32_t)k;
       c.parity_shards = (uint32_t)m;
-      c.max_shard_bytes = code == PF_FEC_GF16 ? S : 0;
+      c.max_shard_bytes = fec_scheme == PF_FEC_GF16 ? S : 0;
       if (pf_fec_new(&f, &c, &a.mem) == 0) {
         uint8_t *sh[64];
         uint8_t pres[64];
@@ -1066,19 +1066,19 @@ out:
  * sizes): a receiver bound below the sender's M drops parity as
  * geometry.
  */
-static void sender_leg_pct(uint32_t code, uint32_t aead, uint32_t kmax,
+static void sender_leg_pct(uint32_t fec_scheme, uint32_t aead, uint32_t kmax,
                            uint32_t pct) {
   pf_sender_config sc;
   pf_receiver_config rc;
   pf_sender *snd = NULL;
   pf_receiver *r = NULL;
-  uint64_t st = 0xABCD + code * 7 + aead;
+  uint64_t st = 0xABCD + fec_scheme * 7 + aead;
   size_t sent = 0, lost = 0;
   uint32_t fi;
   int got = 0;
 
   pf_sender_config_default(&sc);
-  sc.fec_scheme = code;
+  sc.fec_scheme = fec_scheme;
   sc.fec_percent = pct;
   sc.max_data_per_block = kmax;
   sc.shard_payload = 64;
@@ -1090,7 +1090,7 @@ static void sender_leg_pct(uint32_t code, uint32_t aead, uint32_t kmax,
     memcpy(sc.salt, SALT, 4);
   }
   pf_receiver_config_default(&rc);
-  rc.fec_scheme = code;
+  rc.fec_scheme = fec_scheme;
   rc.shard_payload = 64;
   rc.max_data_per_block = kmax;
   rc.max_fec_percent = pct;
@@ -1145,10 +1145,10 @@ out:
   pf_receiver_del(r);
 }
 
-static void sender_leg(uint32_t code, uint32_t aead) {
-  sender_leg_pct(code, aead, 8, 50);
+static void sender_leg(uint32_t fec_scheme, uint32_t aead) {
+  sender_leg_pct(fec_scheme, aead, 8, 50);
   /* K * pct not a multiple of 100: K 30 at 15 % is 4.5 -> M 5. */
-  sender_leg_pct(code, aead, 30, 15);
+  sender_leg_pct(fec_scheme, aead, 30, 15);
 }
 
 static void test_pf_receiver_with_sender(void) {
@@ -1291,7 +1291,7 @@ static int write_corpus(const char *dir) {
     if (!fp)
       return 1;
     fwrite(&cfgbyte, 1, 1, fp);
-    g.code = v == 5 ? PF_FEC_GF16 : PF_FEC_GF8;
+    g.fec_scheme = v == 5 ? PF_FEC_GF16 : PF_FEC_GF8;
     frame_bytes_100(d);
     n = packetize(&p, d, 100, &g, 0, 0, v == 4 ? PF_USER_FLAG_PROBE : 0);
     for (i = 0; i < n; i++) {

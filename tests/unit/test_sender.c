@@ -257,7 +257,7 @@ static void check_parity(uint32_t scheme, uint32_t kmax, uint32_t cfg_pct,
     if (b.count != k + m || m == 0 || k > 300 || m > 300)
       continue;
     pf_fec_config_default(&fc);
-    fc.code = scheme;
+    fc.fec_scheme = scheme;
     fc.data_shards = k;
     fc.parity_shards = m;
     TU_CHECK_EQ(pf_fec_new(&fec, &fc, NULL), 0);

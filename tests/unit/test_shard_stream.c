@@ -41,7 +41,7 @@ static void test_pf_crc32c(void) {
 
 static void sample_record(pf_shard_record *rec, const uint8_t *payload) {
   memset(rec, 0, sizeof(*rec));
-  rec->code = PF_FEC_GF16;
+  rec->fec_scheme = PF_FEC_GF16;
   rec->flags = PF_SHARD_FLAG_FINAL;
   rec->data_shards = 3;
   rec->parity_shards = 2;
@@ -85,7 +85,7 @@ static size_t build(uint8_t *buf, size_t cap, const pf_shard_record *rec) {
 }
 
 static int same_fields(const pf_shard_record *a, const pf_shard_record *b) {
-  return a->code == b->code && a->flags == b->flags &&
+  return a->fec_scheme == b->fec_scheme && a->flags == b->flags &&
          a->data_shards == b->data_shards &&
          a->parity_shards == b->parity_shards && a->index == b->index &&
          a->shard_bytes == b->shard_bytes && a->data_bytes == b->data_bytes &&
@@ -96,7 +96,7 @@ static void test_pf_shard_record_parse_roundtrip(void) {
   static uint8_t payload[PF_SHARD_MAX_SHARD_BYTES];
   static uint8_t buf[PF_SHARD_MAX_RECORD_BYTES + 8];
   static const struct {
-    uint32_t code, flags, k, m, index, size, data_bytes;
+    uint32_t fec_scheme, flags, k, m, index, size, data_bytes;
     uint64_t block;
   } cases[] = {
       {PF_FEC_GF8, 0, 4, 2, 0, 64, 256, 0},
@@ -115,7 +115,7 @@ static void test_pf_shard_record_parse_roundtrip(void) {
   tu_fill(1, payload, sizeof(payload));
   for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
     memset(&rec, 0, sizeof(rec));
-    rec.code = cases[i].code;
+    rec.fec_scheme = cases[i].fec_scheme;
     rec.flags = cases[i].flags;
     rec.data_shards = cases[i].k;
     rec.parity_shards = cases[i].m;
@@ -146,7 +146,7 @@ static void test_pf_shard_record_parse_truncated(void) {
 
   tu_fill(2, payload, sizeof(payload));
   sample_record(&rec, payload);
-  rec.code = PF_FEC_GF8;
+  rec.fec_scheme = PF_FEC_GF8;
   rec.shard_bytes = sizeof(payload);
   total = build(buf, sizeof(buf), &rec);
   for (len = 0; len < total; len++) {
@@ -174,7 +174,7 @@ static void test_pf_shard_record_parse_bitflip(void) {
 
   tu_fill(3, payload, sizeof(payload));
   sample_record(&rec, payload);
-  rec.code = PF_FEC_GF8;
+  rec.fec_scheme = PF_FEC_GF8;
   rec.flags = 0;
   rec.shard_bytes = sizeof(payload);
   rec.data_bytes = 3 * sizeof(payload);
@@ -206,7 +206,7 @@ static void test_pf_shard_record_parse_bitflip(void) {
 }
 
 /* Writes a header from raw field values with a valid header checksum. */
-static void raw_header(uint8_t *h, uint32_t version, uint32_t code,
+static void raw_header(uint8_t *h, uint32_t version, uint32_t fec_scheme,
                        uint32_t flags, uint32_t res8, uint32_t k, uint32_t m,
                        uint32_t index, uint32_t res16, uint32_t size,
                        uint32_t data_bytes) {
@@ -216,7 +216,7 @@ static void raw_header(uint8_t *h, uint32_t version, uint32_t code,
   memset(h, 0, PF_SHARD_HEADER_BYTES);
   memcpy(h, PF_SHARD_MAGIC, 4);
   h[4] = (uint8_t)version;
-  h[5] = (uint8_t)code;
+  h[5] = (uint8_t)fec_scheme;
   h[6] = (uint8_t)flags;
   h[7] = (uint8_t)res8;
   h[8] = (uint8_t)k;
@@ -238,7 +238,7 @@ static void raw_header(uint8_t *h, uint32_t version, uint32_t code,
 
 static void test_pf_shard_header_parse_bounds(void) {
   static const struct {
-    uint32_t version, code, flags, res8, k, m, index, res16, size, data;
+    uint32_t version, fec_scheme, flags, res8, k, m, index, res16, size, data;
     int want;
   } cases[] = {
       /* valid edges */
@@ -247,7 +247,7 @@ static void test_pf_shard_header_parse_bounds(void) {
        PF_SHARD_HEADER_BYTES},
       {1, 1, 1, 0, 1000, 24, 0, 0, 65536, 0, PF_SHARD_HEADER_BYTES},
       {1, 1, 1, 0, 65534, 1, 0, 0, 1024, 0, PF_SHARD_HEADER_BYTES},
-      /* version, code, flags, reserved */
+      /* version, fec_scheme, flags, reserved */
       {2, 0, 1, 0, 4, 2, 0, 0, 64, 0, PF_ERR_UNSUPPORTED},
       {0, 0, 1, 0, 4, 2, 0, 0, 64, 0, PF_ERR_UNSUPPORTED},
       {1, 2, 1, 0, 4, 2, 0, 0, 64, 0, PF_ERR_MALFORMED},
@@ -283,7 +283,7 @@ static void test_pf_shard_header_parse_bounds(void) {
   int rv;
 
   for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-    raw_header(h, cases[i].version, cases[i].code, cases[i].flags,
+    raw_header(h, cases[i].version, cases[i].fec_scheme, cases[i].flags,
                cases[i].res8, cases[i].k, cases[i].m, cases[i].index,
                cases[i].res16, cases[i].size, cases[i].data);
     rv = pf_shard_header_parse(&rec, h, sizeof(h));
@@ -297,7 +297,7 @@ static void test_pf_shard_header_parse_bounds(void) {
       static uint8_t payload[PF_SHARD_MAX_SHARD_BYTES];
       pf_shard_record r;
       memset(&r, 0, sizeof(r));
-      r.code = cases[i].code;
+      r.fec_scheme = cases[i].fec_scheme;
       r.flags = cases[i].flags;
       r.data_shards = cases[i].k;
       r.parity_shards = cases[i].m;
@@ -362,7 +362,7 @@ static size_t make_stream(uint8_t *buf, size_t cap, size_t nrec,
   for (i = 0; i < nrec; i++) {
     uint32_t b = (uint32_t)(i / 3);
     memset(&rec, 0, sizeof(rec));
-    rec.code = PF_FEC_GF8;
+    rec.fec_scheme = PF_FEC_GF8;
     rec.data_shards = 2;
     rec.parity_shards = 1;
     rec.index = (uint32_t)(i % 3);

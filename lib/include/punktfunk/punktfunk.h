@@ -44,7 +44,7 @@ extern "C" {
 #endif
 
 /* ------------------------------------------------------------------ */
-/* Version and ABI                                                     */
+/* Version and ABI (lib/base)                                          */
 /* ------------------------------------------------------------------ */
 
 /**
@@ -54,8 +54,9 @@ extern "C" {
  * struct layout or a function signature changes incompatibly (which
  * also bumps the shared library's SONAME, see doc/ABI.md).  Appending a
  * field to a config struct does not raise it: struct_size covers that.
+ * doc/ABI.md lists what each generation changed.
  */
-#define PF_ABI_VERSION 1u
+#define PF_ABI_VERSION 2u
 
 /**
  * @function pf_abi_version
@@ -75,13 +76,32 @@ PF_EXTERN uint32_t pf_abi_version(void);
 PF_EXTERN const char *pf_version(void);
 
 /* ------------------------------------------------------------------ */
-/* Errors                                                              */
+/* Errors (lib/base)                                                   */
 /* ------------------------------------------------------------------ */
 
 /*
- * Error codes.  0 is success.  [-4095, -1] is -errno from the system.
- * PF_ERR_* start at -5000 and go down; codes below PF_ERR_FATAL end the
- * object that returned them.  A retired code keeps its number.
+ * Error codes (lib/base/pf_err.c).  0 is success.  [-4095, -1] is -errno
+ * from the system.  PF_ERR_* start at -5000 and go down.  A retired code
+ * keeps its number as PF_ERR_OBSOLETE_<n> and is never returned again.
+ *
+ * The one rule for what an error does to an object (doc/ABI.md):
+ *
+ * - Codes above PF_ERR_FATAL, -errno included, are recoverable.  The
+ *   call failed, the object is as the function documents (as a rule:
+ *   as it was before the call) and it stays usable: retry, or drop the
+ *   work and go on.  Running out of memory is recoverable too
+ *   (PF_ERR_NOMEM, -ENOMEM): every allocation failure leaves the object
+ *   consistent, and objects that keep working through a failed
+ *   allocation say so (the receiver drops and counts the datagram).
+ *   A failed pf_<x>_new() or pf_udp_open() leaves no object behind.
+ * - Codes at or below PF_ERR_FATAL end the object that returned them:
+ *   its state can no longer be trusted.  Free it with pf_<x>_del() (and
+ *   make a new one if you need to go on).  Objects that detect such a
+ *   state themselves remember it and return the same code from every
+ *   later call that would do work (pf_sender: PF_ERR_CRYPTO_STATE,
+ *   PF_ERR_INTERNAL); its counters can still be read.
+ *
+ * pf_err_is_fatal() applies this rule.
  */
 /** An argument is out of range, NULL where it must not be, or aliased. */
 #define PF_ERR_INVALID_ARGUMENT -5001
@@ -111,11 +131,14 @@ PF_EXTERN const char *pf_version(void);
 #define PF_ERR_CLOSED -5013
 /** A wait ran out of time. */
 #define PF_ERR_TIMEOUT -5014
+/** Out of memory: an allocation failed.  Recoverable (see above). */
+#define PF_ERR_NOMEM -5015
 
 /** Codes at or below this value are fatal for the object returning them. */
 #define PF_ERR_FATAL -5500
-/** Out of memory. */
-#define PF_ERR_NOMEM -5501
+/** Retired in ABI 2: was PF_ERR_NOMEM while allocation failure counted
+ *  as fatal.  No function returns it. */
+#define PF_ERR_OBSOLETE_5501 -5501
 /** A user callback reported failure. */
 #define PF_ERR_CALLBACK_FAILURE -5502
 /** A crypto backend failed in a way that leaves the state unusable. */
@@ -135,13 +158,14 @@ PF_EXTERN const char *pf_strerror(int rv);
 /**
  * @function pf_err_is_fatal
  *
- * Returns 1 if |rv| is a fatal error (PF_ERR_FATAL or below, or -ENOMEM),
- * else 0.
+ * Returns 1 if |rv| is fatal for the object that returned it (PF_ERR_FATAL
+ * or below), else 0 (success, any recoverable PF_ERR_* code, any -errno,
+ * PF_ERR_NOMEM and -ENOMEM included).
  */
 PF_EXTERN int pf_err_is_fatal(int rv);
 
 /* ------------------------------------------------------------------ */
-/* Memory and logging                                                  */
+/* Memory and logging (lib/base)                                       */
 /* ------------------------------------------------------------------ */
 
 /**
@@ -191,7 +215,7 @@ PF_EXTERN void pf_log_set_callback(pf_log_cb cb, int max_level,
                                    void *user_data);
 
 /* ------------------------------------------------------------------ */
-/* Forward error correction                                            */
+/* Forward error correction (lib/fec)                                  */
 /* ------------------------------------------------------------------ */
 
 /*
@@ -212,7 +236,12 @@ PF_EXTERN void pf_log_set_callback(pf_log_cb cb, int max_level,
  *              that parity, and pf_sender never sends such blocks.
  *              Shard sizes must be even.
  *
- * The values equal the punktfunk/1 header's fec_scheme byte.
+ * The values equal the punktfunk/1 header's fec_scheme byte.  Every
+ * struct field or parameter that holds one of them is called fec_scheme
+ * (pf_fec_config, pf_shard_record, pf_sender_config, pf_receiver_config):
+ * the name of that wire byte in doc/wire-format.md, the field of the
+ * original C ABI (punktfunk_core.h) and the one most of the API already
+ * used, so the code is one name from the config to the wire.
  */
 #define PF_FEC_GF8 0u
 #define PF_FEC_GF16 1u
@@ -242,7 +271,7 @@ typedef struct pf_fec_config {
   /** sizeof(pf_fec_config) as the caller was compiled. */
   size_t struct_size;
   /** PF_FEC_GF8 or PF_FEC_GF16.  Default GF8. */
-  uint32_t code;
+  uint32_t fec_scheme;
   /** k, the number of data shards, >= 1.  Default 4. */
   uint32_t data_shards;
   /** m, the number of parity shards, >= 1.  Default 2. */
@@ -300,8 +329,13 @@ PF_EXTERN void pf_fec_del(pf_fec *fec);
  * |parity[0..m-1]|.  Every shard is |shard_bytes| long; no alignment is
  * required.  Parity buffers must not overlap data buffers or each other.
  *
- * Returns 0 or PF_ERR_INVALID_ARGUMENT (NULL, size 0 or out of range --
- * odd for GF16 -- or overlapping buffers).
+ * Returns 0 or:
+ * PF_ERR_INVALID_ARGUMENT: NULL, size 0 or out of range (odd for GF16),
+ *   or overlapping buffers.
+ * PF_ERR_NOMEM: GF16 only, when |shard_bytes| exceeds the work space
+ *   sized so far (cfg.max_shard_bytes or the largest earlier call) and
+ *   growing it failed.  Nothing was written; the coder keeps its old work
+ *   space and stays usable (a call within it cannot fail this way).
  */
 PF_EXTERN PF_WARN_UNUSED int pf_fec_encode(pf_fec *fec,
                                            const uint8_t *const *data,
@@ -321,6 +355,7 @@ PF_EXTERN PF_WARN_UNUSED int pf_fec_encode(pf_fec *fec,
  * PF_ERR_FEC_UNRECOVERABLE: fewer than k shards are present.
  * PF_ERR_INVALID_ARGUMENT: NULL where a buffer is needed, bad size,
  *   overlapping buffers.
+ * PF_ERR_NOMEM: as pf_fec_encode(); no shard was written.
  */
 PF_EXTERN PF_WARN_UNUSED int pf_fec_decode(pf_fec *fec,
                                            uint8_t *const *shards,
@@ -371,13 +406,13 @@ PF_EXTERN const char *pf_fec_impl_name(const pf_fec *fec);
  * not a config struct: it has no struct_size, and its layout is fixed for
  * format version 1 (a later format version gets a new struct).
  *
- * Every record of one block carries the same code, flags, data_shards,
+ * Every record of one block carries the same fec_scheme, flags, data_shards,
  * parity_shards, shard_bytes, data_bytes and block; they differ only in
  * index and payload.
  */
 typedef struct pf_shard_record {
   /** PF_FEC_GF8 or PF_FEC_GF16. */
-  uint32_t code;
+  uint32_t fec_scheme;
   /** PF_SHARD_FLAG_* bits; no other bit may be set. */
   uint32_t flags;
   /** k, >= 1. */
@@ -648,7 +683,7 @@ PF_EXTERN PF_WARN_UNUSED int pf_shard_reader_next(pf_shard_reader *r,
 /* --- end of shard streams ----------------------------------------- */
 
 /* ------------------------------------------------------------------ */
-/* Data plane: wire constants (shared by sender and receiver)          */
+/* Data plane: wire constants (lib/dataplane)                          */
 /* ------------------------------------------------------------------ */
 
 /*
@@ -891,7 +926,7 @@ PF_EXTERN void pf_sender_del(pf_sender *sender);
  * PF_ERR_CRYPTO_STATE: sealing failed earlier (in
  *   pf_sender_next_batch()); the sender refuses all further AUs.
  * PF_ERR_INTERNAL: the FEC coder rejected a block (a bug); the sender
- *   refuses all further AUs with this code.
+ *   refuses all further AUs and batches with this code.
  */
 PF_EXTERN PF_WARN_UNUSED int
 pf_sender_submit_frame(pf_sender *sender, const uint8_t *data, size_t len,
@@ -944,6 +979,8 @@ typedef struct pf_dgram_batch {
  * Returns 0 or PF_ERR_INVALID_ARGUMENT (NULL pointer), or
  * PF_ERR_CRYPTO_STATE: the crypto backend failed to seal; nothing is
  * handed out, now or later, and the sender refuses further AUs.
+ * PF_ERR_INTERNAL: pf_sender_submit_frame() met a bug earlier; nothing
+ *   more is handed out.
  */
 PF_EXTERN int pf_sender_next_batch(pf_sender *sender, pf_dgram_batch *out,
                                    size_t max_count, uint64_t now_ns);
@@ -1067,7 +1104,7 @@ typedef struct pf_geometry {
 PF_EXTERN int pf_geometry_for(pf_geometry *geom, size_t frame_bytes,
                               uint32_t shard_payload,
                               uint32_t max_data_per_block,
-                              uint32_t fec_percent, uint32_t code);
+                              uint32_t fec_percent, uint32_t fec_scheme);
 
 /* --- end of data plane: sender ------------------------------------ */
 
@@ -1643,8 +1680,11 @@ PF_EXTERN void pf_receiver_del(pf_receiver *receiver);
  *
  * Returns 0 (the datagram was used; a frame may now be ready) or:
  * PF_ERR_DROP: not used; one drop_* counter says why.  Not an error.
- * PF_ERR_NOMEM: the allocator failed (counted in drop_nomem).  The
- *   receiver stays usable.
+ * PF_ERR_NOMEM: the allocator failed (counted in drop_nomem, not in
+ *   another drop_* counter): the datagram was not used, and if it
+ *   completed a block whose FEC coder could not be made, that frame was
+ *   given up (reported by pf_receiver_next_loss()).  The receiver stays
+ *   usable.
  * PF_ERR_INVALID_ARGUMENT: |receiver| NULL, or |dg| NULL with |len| > 0.
  */
 PF_EXTERN int pf_receiver_read_datagram(pf_receiver *receiver,
