@@ -2023,6 +2023,99 @@ PF_EXTERN int pf_stream_desc_decode(pf_stream_desc *desc, const uint8_t *buf,
 
 /* --- end of data plane: stream descriptors ------------------------ */
 
+/* ------------------------------------------------------------------ */
+/* Control plane: close codes and test frames                          */
+/* ------------------------------------------------------------------ */
+
+/*
+ * The QUIC control plane (ALPN "pkf1", doc/wire-format.md chapter 13)
+ * ends a connection with an application close code.  These are the
+ * codes the original punktfunk/1 peers use, and names for them that
+ * tools print and that scripts can match (stable, kebab-case, never
+ * changed).  The message codecs themselves are internal to the library
+ * (their layouts grow with every version of the original); these names
+ * and the synthetic test frame below are what a tool needs directly.
+ */
+
+/** Bare close: the session is over, nothing more to say ("done"). */
+#define PF_CTL_CLOSE_NONE 0x00u
+/** The host is busy: admission refused, the reason text says why. */
+#define PF_CTL_CLOSE_BUSY 0x42u
+/** Deliberate quit by the client: the host tears down at once. */
+#define PF_CTL_CLOSE_QUIT 0x51u
+/** The host's application (dedicated session) exited. */
+#define PF_CTL_CLOSE_APP_EXITED 0x52u
+/** Rejections of later original versions (0x60..0x6F). */
+#define PF_CTL_CLOSE_PAIR_NOT_ARMED 0x60u
+#define PF_CTL_CLOSE_PAIR_BOUND_OTHER 0x61u
+#define PF_CTL_CLOSE_PAIR_RATE_LIMITED 0x62u
+#define PF_CTL_CLOSE_PAIR_NO_IDENTITY 0x63u
+#define PF_CTL_CLOSE_PAIR_DENIED 0x64u
+#define PF_CTL_CLOSE_PAIR_APPROVAL_TIMEOUT 0x65u
+#define PF_CTL_CLOSE_PAIR_SUPERSEDED 0x66u
+#define PF_CTL_CLOSE_WIRE_VERSION 0x67u
+#define PF_CTL_CLOSE_SETUP_FAILED 0x68u
+#define PF_CTL_CLOSE_ACCESS_EXPIRED 0x69u
+#define PF_CTL_CLOSE_LAUNCH_NOT_PERMITTED 0x6Au
+#define PF_CTL_CLOSE_HOST_POWER 0x6Bu
+#define PF_CTL_CLOSE_PROFILE_UNKNOWN 0x6Cu
+#define PF_CTL_CLOSE_NO_SEAT 0x6Du
+#define PF_CTL_CLOSE_SEAT_OCCUPIED 0x6Eu
+#define PF_CTL_CLOSE_SEAT_UNAVAILABLE 0x6Fu
+
+/**
+ * @function pf_ctl_close_token
+ *
+ * Returns a stable kebab-case token for an application close code:
+ * "closed" (0), "busy", "quit", "app-exited", the rejection tokens
+ * ("not-armed", "bound-other", "rate-limited", "identity-required",
+ * "denied", "approval-timeout", "superseded", "wire-version",
+ * "setup-failed", "access-expired", "launch-not-permitted",
+ * "host-power", "profile-unknown", "no-seat", "seat-occupied",
+ * "seat-unavailable"), or "unknown".  Static strings.
+ */
+PF_EXTERN const char *pf_ctl_close_token(uint64_t code);
+
+/**
+ * @function pf_ctl_close_describe
+ *
+ * Returns a short English description of an application close code
+ * (static string; "unknown close code" for codes not listed above).
+ */
+PF_EXTERN const char *pf_ctl_close_describe(uint64_t code);
+
+/**
+ * @function pf_ctl_close_is_rejection
+ *
+ * Returns 1 if |code| means the host refused the session (BUSY or
+ * 0x60..0x6F), else 0.  A quit, an exited application, a bare close and
+ * unknown codes are not rejections.
+ */
+PF_EXTERN int pf_ctl_close_is_rejection(uint64_t code);
+
+/**
+ * @function pf_ctl_test_frame_fill
+ *
+ * Writes the original host's synthetic test frame number |idx| of
+ * |len| bytes: bytes 0..3 are idx as u32 little-endian (as many of them
+ * as fit), byte i >= 4 is (uint8_t)(idx + i).  A source of frames a
+ * receiver can verify byte for byte (pf-send --source test, pf-probe).
+ */
+PF_EXTERN void pf_ctl_test_frame_fill(uint8_t *buf, size_t len,
+                                      uint32_t idx);
+
+/**
+ * @function pf_ctl_test_frame_check
+ *
+ * Returns 1 if |buf| is exactly test frame |idx| of |len| bytes, else 0
+ * and, when |bad_off| is not NULL, the offset of the first wrong byte
+ * in *bad_off.  NULL |buf| with |len| > 0 returns 0 (offset 0).
+ */
+PF_EXTERN int pf_ctl_test_frame_check(const uint8_t *buf, size_t len,
+                                      uint32_t idx, size_t *bad_off);
+
+/* --- end of control plane: close codes and test frames ------------ */
+
 #ifdef __cplusplus
 }
 #endif
