@@ -1932,6 +1932,336 @@ PF_EXTERN int pf_receiver_lock_run(pf_receiver *receiver, uint64_t first_seq);
 /* --- end of data plane: receiver ---------------------------------- */
 
 /* ------------------------------------------------------------------ */
+/* Identities and trust                                                */
+/* ------------------------------------------------------------------ */
+
+/*
+ * The control plane's peers prove who they are with long-lived
+ * self-signed certificates and are recognised by their fingerprint: the
+ * SHA-256 of the leaf certificate's DER, written as 64 lowercase hex
+ * digits.  A client remembers hosts in a known-hosts file (ssh's model:
+ * trust on first use, then pinned); a host admits the clients listed in
+ * its authorized-clients file.  doc/internals/identity.md describes the
+ * files, their formats and what an attacker can and cannot do.
+ *
+ * Functions that touch files take |errmsg| / |errmsglen| (NULL / 0 when
+ * not wanted): on failure a one-line message naming the file and what to
+ * do is written there.  Files are never followed through a symlink; a key
+ * file open to group or others (any of mode 077) or a trust file writable
+ * by them (mode 022), or either not owned by the effective user, is
+ * refused with -EPERM and a message naming `chmod 600`.
+ */
+
+/** Bytes of a fingerprint (SHA-256). */
+#define PF_FINGERPRINT_BYTES 32u
+/** Characters of a fingerprint in hex, without the terminating NUL. */
+#define PF_FINGERPRINT_HEX_LEN 64u
+/** A buffer holding a fingerprint string with its NUL. */
+#define PF_FINGERPRINT_BUFLEN 65u
+/** A buffer large enough for any |errmsg| these functions write. */
+#define PF_ERRMSG_BUFLEN 512u
+
+/** File names inside the configuration directory. */
+#define PF_KNOWN_HOSTS_FILE "known_hosts"
+#define PF_AUTHORIZED_CLIENTS_FILE "authorized_clients"
+
+/**
+ * @function pf_config_dir
+ *
+ * Writes the configuration directory to |buf|: $PUNKTFUNK_CONFIG_DIR if
+ * set and not empty, else $XDG_CONFIG_HOME/punktfunk if that is an
+ * absolute path, else $HOME/.config/punktfunk.  Nothing is created.
+ *
+ * Returns 0, or PF_ERR_NOBUF (|buflen| too small), PF_ERR_INVALID_ARGUMENT
+ * (NULL) or -ENOENT (none of the three variables is usable).
+ */
+PF_EXTERN int pf_config_dir(char *buf, size_t buflen);
+
+/**
+ * @function pf_config_path
+ *
+ * Writes |dir|/|name| to |buf|; |dir| NULL means pf_config_dir().  Use it
+ * with PF_KNOWN_HOSTS_FILE or PF_AUTHORIZED_CLIENTS_FILE.
+ *
+ * Returns 0 or an error of pf_config_dir().
+ */
+PF_EXTERN int pf_config_path(char *buf, size_t buflen, const char *dir,
+                             const char *name);
+
+/**
+ * @function pf_fingerprint_from_der
+ *
+ * Writes the fingerprint of the certificate |der| (|derlen| bytes, not
+ * parsed) to |out| as 64 lowercase hex digits and a NUL.
+ *
+ * Returns 0, PF_ERR_INVALID_ARGUMENT (NULL or empty) or
+ * PF_ERR_CRYPTO_STATE (the hash failed).
+ */
+PF_EXTERN int pf_fingerprint_from_der(char out[PF_FINGERPRINT_BUFLEN],
+                                      const uint8_t *der, size_t derlen);
+
+/**
+ * @function pf_fingerprint_from_pem
+ *
+ * Like pf_fingerprint_from_der() for the first CERTIFICATE block of the
+ * PEM text |pem| (|pemlen| bytes), which must be an X.509 certificate.
+ *
+ * Returns 0, PF_ERR_MALFORMED (no CERTIFICATE block, bad base64, or not a
+ * certificate), PF_ERR_LIMIT (longer than 1 MiB), PF_ERR_INVALID_ARGUMENT
+ * or PF_ERR_CRYPTO_STATE.
+ */
+PF_EXTERN int pf_fingerprint_from_pem(char out[PF_FINGERPRINT_BUFLEN],
+                                      const char *pem, size_t pemlen);
+
+/**
+ * @function pf_fingerprint_normalize
+ *
+ * Checks that |in| is exactly 64 hex digits (either case; what a user
+ * types after --pin) and writes it in lowercase to |out|.
+ *
+ * Returns 0 or PF_ERR_MALFORMED (also for NULL).
+ */
+PF_EXTERN int pf_fingerprint_normalize(char out[PF_FINGERPRINT_BUFLEN],
+                                       const char *in);
+
+/**
+ * @function pf_fingerprint_equal
+ *
+ * Compares two fingerprints (64 hex digits each, either case) in time
+ * that does not depend on where they differ.
+ *
+ * Returns 1 if equal, 0 if not, PF_ERR_MALFORMED if either is not a
+ * fingerprint.
+ */
+PF_EXTERN int pf_fingerprint_equal(const char *a, const char *b);
+
+/** pf_identity_load_or_create() role: the host (cert.pem, key.pem). */
+#define PF_IDENTITY_HOST 0u
+/** The client (client-cert.pem, client-key.pem). */
+#define PF_IDENTITY_CLIENT 1u
+
+/**
+ * @struct pf_identity
+ *
+ * One side's certificate and private key, loaded or made by
+ * pf_identity_load_or_create().
+ */
+typedef struct pf_identity pf_identity;
+
+/**
+ * @function pf_identity_load_or_create
+ *
+ * Loads the |role|'s identity from directory |dir| (NULL: pf_config_dir()),
+ * or, when neither of its two files exists, creates the directory (0700)
+ * and a new identity: an ECDSA P-256 key (PKCS#8 PEM, file mode 0600,
+ * created with O_EXCL|O_NOFOLLOW and moved into place atomically) and a
+ * self-signed certificate for it (CN and SAN "punktfunk" for the host,
+ * "punktfunk-client" for the client; valid until 9999-12-31).  An
+ * existing key may be any type GnuTLS reads (the original host's RSA-2048
+ * key.pem works); it must match the certificate.  When two processes
+ * create at once, one identity wins and both load it.
+ *
+ * The private key is kept in memory only as long as the object lives,
+ * and wiped when it is freed.
+ *
+ * Returns 0 and |*pidentity|, or (with |*pidentity| NULL and a message):
+ * -ELOOP: a file is a symbolic link.
+ * -EPERM: the key file is open to group/others or a file is not owned by
+ *  the effective user (the message says `chmod 600`).
+ * PF_ERR_MALFORMED: a file is not valid PEM, the key and certificate do
+ *  not belong together, or only one of the two files exists.
+ * PF_ERR_LIMIT: a file is larger than 64 KiB.
+ * PF_ERR_INVALID_ARGUMENT, PF_ERR_NOMEM, PF_ERR_CRYPTO_STATE, -errno.
+ */
+PF_EXTERN int pf_identity_load_or_create(pf_identity **pidentity,
+                                         uint32_t role, const char *dir,
+                                         const pf_mem *mem, char *errmsg,
+                                         size_t errmsglen);
+
+/**
+ * @function pf_identity_del
+ *
+ * Wipes and frees |identity|.  NULL is a no-op.
+ */
+PF_EXTERN void pf_identity_del(pf_identity *identity);
+
+/**
+ * @function pf_identity_fingerprint
+ *
+ * Returns the certificate's fingerprint (64 lowercase hex digits), valid
+ * as long as |identity|.
+ */
+PF_EXTERN const char *pf_identity_fingerprint(const pf_identity *identity);
+
+/**
+ * @function pf_identity_cert_pem
+ *
+ * Returns the certificate as PEM text (NUL-terminated; its length in
+ * |*plen| if not NULL), valid as long as |identity|.  The certificate is
+ * public; the private key has no accessor here.
+ */
+PF_EXTERN const char *pf_identity_cert_pem(const pf_identity *identity,
+                                           size_t *plen);
+
+/** pf_known_host.status: no entry for this HOST:PORT. */
+#define PF_KNOWN_HOST_UNKNOWN 0u
+/** An entry for HOST:PORT has this fingerprint. */
+#define PF_KNOWN_HOST_MATCH 1u
+/** HOST:PORT is known with another fingerprint: abort the connection. */
+#define PF_KNOWN_HOST_MISMATCH 2u
+
+/**
+ * @struct pf_known_host
+ *
+ * The result of pf_known_hosts_lookup().  The caller sets struct_size.
+ */
+typedef struct pf_known_host {
+  /** sizeof(pf_known_host) as the caller was compiled. */
+  size_t struct_size;
+  /** PF_KNOWN_HOST_*. */
+  uint32_t status;
+  /** MATCH: the line that matched.  MISMATCH: the first line for
+   *  HOST:PORT (the one to delete when the host's key really changed).
+   *  UNKNOWN: 0. */
+  size_t line;
+  /** MISMATCH: the fingerprint stored on |line|; MATCH: the same as
+   *  asked; UNKNOWN: empty. */
+  char stored_fingerprint[PF_FINGERPRINT_BUFLEN];
+  /** The entry as written in the file: "HOST:PORT" ("[v6]:PORT"). */
+  char entry[300];
+  /** Lines that could not be read (each is logged at PF_LOG_WARN with
+   *  its number) and the first of them (0: none). */
+  size_t malformed_lines;
+  size_t first_malformed_line;
+} pf_known_host;
+
+/**
+ * @function pf_known_hosts_lookup
+ *
+ * Looks |host| (a name, an IPv4 address, or an IPv6 address with or
+ * without brackets; names compare case-insensitively, addresses in their
+ * canonical form) and |port| up in the known-hosts file |path| and
+ * compares |fingerprint|.  A missing file is an empty one.  Malformed
+ * lines are skipped, counted and logged, never fatal.
+ *
+ * Returns 0 with |*result| filled, or PF_ERR_MALFORMED (|host| or
+ * |fingerprint| is not valid), PF_ERR_ABI, PF_ERR_INVALID_ARGUMENT, or a
+ * file error (-ELOOP, -EPERM, PF_ERR_LIMIT over 1 MiB, PF_ERR_NOMEM,
+ * -errno) with a message.
+ */
+PF_EXTERN int pf_known_hosts_lookup(const char *path, const char *host,
+                                    uint16_t port, const char *fingerprint,
+                                    pf_known_host *result, const pf_mem *mem,
+                                    char *errmsg, size_t errmsglen);
+
+/**
+ * @function pf_known_hosts_add
+ *
+ * Records |host|:|port| with |fingerprint| (trust on first use): appends
+ * one line to |path|, creating it (mode 0600, and its directory 0700) if
+ * needed.  The file is rewritten atomically under a lock on its
+ * directory, so concurrent writers lose no line.  Recording an entry
+ * that is already there does nothing.
+ *
+ * Returns 0, -EEXIST if |host|:|port| is recorded with a different
+ * fingerprint (the message names the line), or an error as
+ * pf_known_hosts_lookup().
+ */
+PF_EXTERN int pf_known_hosts_add(const char *path, const char *host,
+                                 uint16_t port, const char *fingerprint,
+                                 const pf_mem *mem, char *errmsg,
+                                 size_t errmsglen);
+
+/** Longest client name in the authorized-clients file, in bytes. */
+#define PF_CLIENT_NAME_MAX 64u
+
+/**
+ * @struct pf_authorized_client
+ *
+ * One entry of the authorized-clients file.  The caller sets struct_size
+ * for pf_authorized_clients_lookup().
+ */
+typedef struct pf_authorized_client {
+  size_t struct_size;
+  char fingerprint[PF_FINGERPRINT_BUFLEN];
+  /** The client's name (may be empty), NUL-terminated. */
+  char name[PF_CLIENT_NAME_MAX + 1];
+  /** The line it is on. */
+  size_t line;
+} pf_authorized_client;
+
+/**
+ * @function pf_authorized_clients_lookup
+ *
+ * Looks |fingerprint| up in the authorized-clients file |path| (a
+ * missing file admits nobody).
+ *
+ * Returns 1 (found; |*client| filled if not NULL), 0 (not found), or
+ * PF_ERR_MALFORMED (not a fingerprint), PF_ERR_ABI, or a file error as
+ * pf_known_hosts_lookup().
+ */
+PF_EXTERN int pf_authorized_clients_lookup(const char *path,
+                                           const char *fingerprint,
+                                           pf_authorized_client *client,
+                                           const pf_mem *mem, char *errmsg,
+                                           size_t errmsglen);
+
+/**
+ * @function pf_authorized_clients_add
+ *
+ * Adds |fingerprint| with |name| (NULL or "" for none; at most
+ * PF_CLIENT_NAME_MAX bytes, no control characters, not starting with
+ * '+') to |path|, creating it 0600 if needed, atomically and under a
+ * directory lock.
+ *
+ * Returns 0, -EEXIST (already there; nothing changed), PF_ERR_MALFORMED
+ * (bad fingerprint or name), or a file error.
+ */
+PF_EXTERN int pf_authorized_clients_add(const char *path,
+                                        const char *fingerprint,
+                                        const char *name, const pf_mem *mem,
+                                        char *errmsg, size_t errmsglen);
+
+/**
+ * @function pf_authorized_clients_remove
+ *
+ * Removes every line for |fingerprint| from |path|; comments and all
+ * other lines (malformed ones too) are kept as they were.
+ *
+ * Returns the number of lines removed (>= 1), -ENOENT (not there),
+ * PF_ERR_MALFORMED, or a file error.
+ */
+PF_EXTERN int pf_authorized_clients_remove(const char *path,
+                                           const char *fingerprint,
+                                           const pf_mem *mem, char *errmsg,
+                                           size_t errmsglen);
+
+/**
+ * @functypedef pf_authorized_client_cb
+ *
+ * Receives one entry; |client| is valid only during the call.  Return 0
+ * to go on, non-zero to stop the listing.
+ */
+typedef int (*pf_authorized_client_cb)(const pf_authorized_client *client,
+                                       void *user_data);
+
+/**
+ * @function pf_authorized_clients_list
+ *
+ * Calls |cb| for every entry of |path| in file order (malformed lines are
+ * skipped and logged).  A missing file has no entries.
+ *
+ * Returns the number of entries passed to |cb|, PF_ERR_CALLBACK_FAILURE
+ * if |cb| stopped the listing, or a file error.
+ */
+PF_EXTERN int pf_authorized_clients_list(const char *path,
+                                         pf_authorized_client_cb cb,
+                                         void *user_data, const pf_mem *mem,
+                                         char *errmsg, size_t errmsglen);
+
+/* --- end of identities and trust ---------------------------------- */
+
+/* ------------------------------------------------------------------ */
 /* Data plane: stream descriptors (START / END)                        */
 /* ------------------------------------------------------------------ */
 
