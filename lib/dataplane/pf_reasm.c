@@ -514,7 +514,10 @@ static int window_far_ahead(pf_reasm *r, int w, const pf_pkt_header *h) {
   struct window *wn = &r->win[w];
   uint32_t d = h->frame_index - wn->cand;
 
+  /* d wraps: -d is small exactly when the packet is behind the candidate
+   * (cppcheck's value flow misses the wrap). */
   if (wn->cand_count > 0 &&
+      /* cppcheck-suppress knownConditionTrueFalse */
       (d <= r->lim.window_frames || (uint32_t)-d <= r->lim.window_frames)) {
     wn->cand_count++;
     if (d != 0 && d <= r->lim.window_frames) {

@@ -370,7 +370,7 @@ PF_EXTERN PF_WARN_UNUSED int pf_fec_decode(pf_fec *fec,
 PF_EXTERN const char *pf_fec_impl_name(const pf_fec *fec);
 
 /* ------------------------------------------------------------------ */
-/* Shard streams (pf-fec's file format)                                */
+/* Shard streams: pf-fec's file format (lib/fec)                       */
 /* ------------------------------------------------------------------ */
 
 /*
@@ -749,7 +749,7 @@ PF_EXTERN PF_WARN_UNUSED int pf_shard_reader_next(pf_shard_reader *r,
 PF_EXTERN uint32_t pf_shard_payload_for_mtu(uint32_t mtu, int ipv6);
 
 /* ------------------------------------------------------------------ */
-/* Data plane: sender                                                  */
+/* Data plane: sender (lib/dataplane)                                  */
 /* ------------------------------------------------------------------ */
 
 /*
@@ -1513,7 +1513,7 @@ PF_EXTERN uint64_t pf_clock_sleep_until(uint64_t due_ns);
 /* --- end of clocks ------------------------------------------------ */
 
 /* ------------------------------------------------------------------ */
-/* Data plane: receiver                                                */
+/* Data plane: receiver (lib/dataplane)                                */
 /* ------------------------------------------------------------------ */
 
 /*
@@ -1932,7 +1932,192 @@ PF_EXTERN int pf_receiver_lock_run(pf_receiver *receiver, uint64_t first_seq);
 /* --- end of data plane: receiver ---------------------------------- */
 
 /* ------------------------------------------------------------------ */
-/* Identities and trust                                                */
+/* Data plane: START / END descriptors (lib/dataplane)                 */
+/* ------------------------------------------------------------------ */
+
+/*
+ * punktfunk/1 has no end-of-stream signal; a one-way stream without a
+ * control plane (pf-send | pf-recv) carries its own: a START descriptor
+ * before the first frame and an END descriptor after the last, each a
+ * whole AU submitted through the sender with user_flags
+ * PF_USER_FLAG_PROBE | PF_USER_FLAG_STREAM_DESC, so it is sealed, FEC
+ * protected and replay protected like any frame, and receivers that do
+ * not know it treat it as bandwidth-probe filler.  doc/wire-format.md
+ * section 11 is the specification; these functions are its codec.
+ */
+
+/** user_flags bit that marks a probe AU as a stream descriptor. */
+#define PF_USER_FLAG_STREAM_DESC 0x10000u
+/** Encoded size of a descriptor (version 2). */
+#define PF_STREAM_DESC_BYTES 88u
+/** The descriptor version this library writes and reads. */
+#define PF_STREAM_DESC_VERSION 2u
+/** pf_stream_desc.type */
+#define PF_STREAM_DESC_START 1u
+#define PF_STREAM_DESC_END 2u
+/** pf_stream_desc.fec: no FEC (any code matches it). */
+#define PF_STREAM_DESC_FEC_NONE 0xffu
+/** START copies a sender submits before its first data frame, as AUs
+ *  0 .. PF_STREAM_DESC_START_COPIES - 1: the first data frame is AU
+ *  number PF_STREAM_DESC_START_COPIES.  Sender and receiver must agree. */
+#define PF_STREAM_DESC_START_COPIES 2u
+/** END copies a sender submits after its last data frame. */
+#define PF_STREAM_DESC_END_COPIES 3u
+
+/**
+ * @struct pf_stream_desc
+ *
+ * A decoded descriptor.  Fixed layout (no struct_size): it changes only
+ * with PF_STREAM_DESC_VERSION and the ABI version.
+ */
+typedef struct pf_stream_desc {
+  /** PF_STREAM_DESC_START or PF_STREAM_DESC_END. */
+  uint32_t type;
+  /** PF_FEC_GF8, PF_FEC_GF16 or PF_STREAM_DESC_FEC_NONE (one byte). */
+  uint32_t fec;
+  /** The application's framing and its argument (one byte / four). */
+  uint32_t framing;
+  uint32_t framing_arg;
+  /** The sender's geometry and parity share. */
+  uint32_t shard_payload;
+  uint32_t max_data_per_block;
+  uint32_t fec_percent;
+  /** Random per run: descriptors with another id belong to another run. */
+  uint64_t stream_id;
+  /** END: data frames sent and their payload bytes; START: 0. */
+  uint64_t frames;
+  uint64_t bytes;
+  /** Opaque 32 bytes for the application (pf-send: the IVF header). */
+  uint8_t app[32];
+  /** Sealed streams: the seq of the run's first datagram (the sender's
+   *  next_seq before its first START), so a receiver can lock onto the
+   *  run (pf_receiver_lock_run()).  Unsealed: 0. */
+  uint64_t first_seq;
+} pf_stream_desc;
+
+/**
+ * @function pf_stream_desc_encode
+ *
+ * Writes |desc| as PF_STREAM_DESC_BYTES big-endian bytes to |out|.
+ *
+ * Returns PF_STREAM_DESC_BYTES, or PF_ERR_INVALID_ARGUMENT (NULL, a type
+ * that is not START or END, fec or framing over 255) or PF_ERR_NOBUF
+ * (|out_len| < PF_STREAM_DESC_BYTES).
+ */
+PF_EXTERN int pf_stream_desc_encode(uint8_t *out, size_t out_len,
+                                    const pf_stream_desc *desc);
+
+/**
+ * @function pf_stream_desc_decode
+ *
+ * Parses the AU payload |buf| of |len| bytes into |*desc|.  Bytes after
+ * the first PF_STREAM_DESC_BYTES are ignored (a later version may append
+ * fields).
+ *
+ * Returns 0, or PF_ERR_MALFORMED (shorter than PF_STREAM_DESC_BYTES, or
+ * another magic, version or type; |*desc| is zeroed) or
+ * PF_ERR_INVALID_ARGUMENT (NULL).
+ */
+PF_EXTERN int pf_stream_desc_decode(pf_stream_desc *desc, const uint8_t *buf,
+                                    size_t len);
+
+/* --- end of data plane: stream descriptors ------------------------ */
+
+/* ------------------------------------------------------------------ */
+/* Control plane: close codes, test frames (lib/ctl)                   */
+/* ------------------------------------------------------------------ */
+
+/*
+ * The QUIC control plane (ALPN "pkf1", doc/wire-format.md chapter 13)
+ * ends a connection with an application close code.  These are the
+ * codes the original punktfunk/1 peers use, and names for them that
+ * tools print and that scripts can match (stable, kebab-case, never
+ * changed).  The message codecs themselves are internal to the library
+ * (their layouts grow with every version of the original); these names
+ * and the synthetic test frame below are what a tool needs directly.
+ */
+
+/** Bare close: the session is over, nothing more to say ("done"). */
+#define PF_CTL_CLOSE_NONE 0x00u
+/** The host is busy: admission refused, the reason text says why. */
+#define PF_CTL_CLOSE_BUSY 0x42u
+/** Deliberate quit by the client: the host tears down at once. */
+#define PF_CTL_CLOSE_QUIT 0x51u
+/** The host's application (dedicated session) exited. */
+#define PF_CTL_CLOSE_APP_EXITED 0x52u
+/** Rejections of later original versions (0x60..0x6F). */
+#define PF_CTL_CLOSE_PAIR_NOT_ARMED 0x60u
+#define PF_CTL_CLOSE_PAIR_BOUND_OTHER 0x61u
+#define PF_CTL_CLOSE_PAIR_RATE_LIMITED 0x62u
+#define PF_CTL_CLOSE_PAIR_NO_IDENTITY 0x63u
+#define PF_CTL_CLOSE_PAIR_DENIED 0x64u
+#define PF_CTL_CLOSE_PAIR_APPROVAL_TIMEOUT 0x65u
+#define PF_CTL_CLOSE_PAIR_SUPERSEDED 0x66u
+#define PF_CTL_CLOSE_WIRE_VERSION 0x67u
+#define PF_CTL_CLOSE_SETUP_FAILED 0x68u
+#define PF_CTL_CLOSE_ACCESS_EXPIRED 0x69u
+#define PF_CTL_CLOSE_LAUNCH_NOT_PERMITTED 0x6Au
+#define PF_CTL_CLOSE_HOST_POWER 0x6Bu
+#define PF_CTL_CLOSE_PROFILE_UNKNOWN 0x6Cu
+#define PF_CTL_CLOSE_NO_SEAT 0x6Du
+#define PF_CTL_CLOSE_SEAT_OCCUPIED 0x6Eu
+#define PF_CTL_CLOSE_SEAT_UNAVAILABLE 0x6Fu
+
+/**
+ * @function pf_ctl_close_token
+ *
+ * Returns a stable kebab-case token for an application close code:
+ * "closed" (0), "busy", "quit", "app-exited", the rejection tokens
+ * ("not-armed", "bound-other", "rate-limited", "identity-required",
+ * "denied", "approval-timeout", "superseded", "wire-version",
+ * "setup-failed", "access-expired", "launch-not-permitted",
+ * "host-power", "profile-unknown", "no-seat", "seat-occupied",
+ * "seat-unavailable"), or "unknown".  Static strings.
+ */
+PF_EXTERN const char *pf_ctl_close_token(uint64_t code);
+
+/**
+ * @function pf_ctl_close_describe
+ *
+ * Returns a short English description of an application close code
+ * (static string; "unknown close code" for codes not listed above).
+ */
+PF_EXTERN const char *pf_ctl_close_describe(uint64_t code);
+
+/**
+ * @function pf_ctl_close_is_rejection
+ *
+ * Returns 1 if |code| means the host refused the session (BUSY or
+ * 0x60..0x6F), else 0.  A quit, an exited application, a bare close and
+ * unknown codes are not rejections.
+ */
+PF_EXTERN int pf_ctl_close_is_rejection(uint64_t code);
+
+/**
+ * @function pf_ctl_test_frame_fill
+ *
+ * Writes the original host's synthetic test frame number |idx| of
+ * |len| bytes: bytes 0..3 are idx as u32 little-endian (as many of them
+ * as fit), byte i >= 4 is (uint8_t)(idx + i).  A source of frames a
+ * receiver can verify byte for byte (pf-send --source test, pf-probe).
+ */
+PF_EXTERN void pf_ctl_test_frame_fill(uint8_t *buf, size_t len,
+                                      uint32_t idx);
+
+/**
+ * @function pf_ctl_test_frame_check
+ *
+ * Returns 1 if |buf| is exactly test frame |idx| of |len| bytes, else 0
+ * and, when |bad_off| is not NULL, the offset of the first wrong byte
+ * in *bad_off.  NULL |buf| with |len| > 0 returns 0 (offset 0).
+ */
+PF_EXTERN int pf_ctl_test_frame_check(const uint8_t *buf, size_t len,
+                                      uint32_t idx, size_t *bad_off);
+
+/* --- end of control plane: close codes and test frames ------------ */
+
+/* ------------------------------------------------------------------ */
+/* Control plane: identities and trust (lib/ctl)                       */
 /* ------------------------------------------------------------------ */
 
 /*
@@ -2260,191 +2445,6 @@ PF_EXTERN int pf_authorized_clients_list(const char *path,
                                          char *errmsg, size_t errmsglen);
 
 /* --- end of identities and trust ---------------------------------- */
-
-/* ------------------------------------------------------------------ */
-/* Data plane: stream descriptors (START / END)                        */
-/* ------------------------------------------------------------------ */
-
-/*
- * punktfunk/1 has no end-of-stream signal; a one-way stream without a
- * control plane (pf-send | pf-recv) carries its own: a START descriptor
- * before the first frame and an END descriptor after the last, each a
- * whole AU submitted through the sender with user_flags
- * PF_USER_FLAG_PROBE | PF_USER_FLAG_STREAM_DESC, so it is sealed, FEC
- * protected and replay protected like any frame, and receivers that do
- * not know it treat it as bandwidth-probe filler.  doc/wire-format.md
- * section 11 is the specification; these functions are its codec.
- */
-
-/** user_flags bit that marks a probe AU as a stream descriptor. */
-#define PF_USER_FLAG_STREAM_DESC 0x10000u
-/** Encoded size of a descriptor (version 2). */
-#define PF_STREAM_DESC_BYTES 88u
-/** The descriptor version this library writes and reads. */
-#define PF_STREAM_DESC_VERSION 2u
-/** pf_stream_desc.type */
-#define PF_STREAM_DESC_START 1u
-#define PF_STREAM_DESC_END 2u
-/** pf_stream_desc.fec: no FEC (any code matches it). */
-#define PF_STREAM_DESC_FEC_NONE 0xffu
-/** START copies a sender submits before its first data frame, as AUs
- *  0 .. PF_STREAM_DESC_START_COPIES - 1: the first data frame is AU
- *  number PF_STREAM_DESC_START_COPIES.  Sender and receiver must agree. */
-#define PF_STREAM_DESC_START_COPIES 2u
-/** END copies a sender submits after its last data frame. */
-#define PF_STREAM_DESC_END_COPIES 3u
-
-/**
- * @struct pf_stream_desc
- *
- * A decoded descriptor.  Fixed layout (no struct_size): it changes only
- * with PF_STREAM_DESC_VERSION and the ABI version.
- */
-typedef struct pf_stream_desc {
-  /** PF_STREAM_DESC_START or PF_STREAM_DESC_END. */
-  uint32_t type;
-  /** PF_FEC_GF8, PF_FEC_GF16 or PF_STREAM_DESC_FEC_NONE (one byte). */
-  uint32_t fec;
-  /** The application's framing and its argument (one byte / four). */
-  uint32_t framing;
-  uint32_t framing_arg;
-  /** The sender's geometry and parity share. */
-  uint32_t shard_payload;
-  uint32_t max_data_per_block;
-  uint32_t fec_percent;
-  /** Random per run: descriptors with another id belong to another run. */
-  uint64_t stream_id;
-  /** END: data frames sent and their payload bytes; START: 0. */
-  uint64_t frames;
-  uint64_t bytes;
-  /** Opaque 32 bytes for the application (pf-send: the IVF header). */
-  uint8_t app[32];
-  /** Sealed streams: the seq of the run's first datagram (the sender's
-   *  next_seq before its first START), so a receiver can lock onto the
-   *  run (pf_receiver_lock_run()).  Unsealed: 0. */
-  uint64_t first_seq;
-} pf_stream_desc;
-
-/**
- * @function pf_stream_desc_encode
- *
- * Writes |desc| as PF_STREAM_DESC_BYTES big-endian bytes to |out|.
- *
- * Returns PF_STREAM_DESC_BYTES, or PF_ERR_INVALID_ARGUMENT (NULL, a type
- * that is not START or END, fec or framing over 255) or PF_ERR_NOBUF
- * (|out_len| < PF_STREAM_DESC_BYTES).
- */
-PF_EXTERN int pf_stream_desc_encode(uint8_t *out, size_t out_len,
-                                    const pf_stream_desc *desc);
-
-/**
- * @function pf_stream_desc_decode
- *
- * Parses the AU payload |buf| of |len| bytes into |*desc|.  Bytes after
- * the first PF_STREAM_DESC_BYTES are ignored (a later version may append
- * fields).
- *
- * Returns 0, or PF_ERR_MALFORMED (shorter than PF_STREAM_DESC_BYTES, or
- * another magic, version or type; |*desc| is zeroed) or
- * PF_ERR_INVALID_ARGUMENT (NULL).
- */
-PF_EXTERN int pf_stream_desc_decode(pf_stream_desc *desc, const uint8_t *buf,
-                                    size_t len);
-
-/* --- end of data plane: stream descriptors ------------------------ */
-
-/* ------------------------------------------------------------------ */
-/* Control plane: close codes and test frames                          */
-/* ------------------------------------------------------------------ */
-
-/*
- * The QUIC control plane (ALPN "pkf1", doc/wire-format.md chapter 13)
- * ends a connection with an application close code.  These are the
- * codes the original punktfunk/1 peers use, and names for them that
- * tools print and that scripts can match (stable, kebab-case, never
- * changed).  The message codecs themselves are internal to the library
- * (their layouts grow with every version of the original); these names
- * and the synthetic test frame below are what a tool needs directly.
- */
-
-/** Bare close: the session is over, nothing more to say ("done"). */
-#define PF_CTL_CLOSE_NONE 0x00u
-/** The host is busy: admission refused, the reason text says why. */
-#define PF_CTL_CLOSE_BUSY 0x42u
-/** Deliberate quit by the client: the host tears down at once. */
-#define PF_CTL_CLOSE_QUIT 0x51u
-/** The host's application (dedicated session) exited. */
-#define PF_CTL_CLOSE_APP_EXITED 0x52u
-/** Rejections of later original versions (0x60..0x6F). */
-#define PF_CTL_CLOSE_PAIR_NOT_ARMED 0x60u
-#define PF_CTL_CLOSE_PAIR_BOUND_OTHER 0x61u
-#define PF_CTL_CLOSE_PAIR_RATE_LIMITED 0x62u
-#define PF_CTL_CLOSE_PAIR_NO_IDENTITY 0x63u
-#define PF_CTL_CLOSE_PAIR_DENIED 0x64u
-#define PF_CTL_CLOSE_PAIR_APPROVAL_TIMEOUT 0x65u
-#define PF_CTL_CLOSE_PAIR_SUPERSEDED 0x66u
-#define PF_CTL_CLOSE_WIRE_VERSION 0x67u
-#define PF_CTL_CLOSE_SETUP_FAILED 0x68u
-#define PF_CTL_CLOSE_ACCESS_EXPIRED 0x69u
-#define PF_CTL_CLOSE_LAUNCH_NOT_PERMITTED 0x6Au
-#define PF_CTL_CLOSE_HOST_POWER 0x6Bu
-#define PF_CTL_CLOSE_PROFILE_UNKNOWN 0x6Cu
-#define PF_CTL_CLOSE_NO_SEAT 0x6Du
-#define PF_CTL_CLOSE_SEAT_OCCUPIED 0x6Eu
-#define PF_CTL_CLOSE_SEAT_UNAVAILABLE 0x6Fu
-
-/**
- * @function pf_ctl_close_token
- *
- * Returns a stable kebab-case token for an application close code:
- * "closed" (0), "busy", "quit", "app-exited", the rejection tokens
- * ("not-armed", "bound-other", "rate-limited", "identity-required",
- * "denied", "approval-timeout", "superseded", "wire-version",
- * "setup-failed", "access-expired", "launch-not-permitted",
- * "host-power", "profile-unknown", "no-seat", "seat-occupied",
- * "seat-unavailable"), or "unknown".  Static strings.
- */
-PF_EXTERN const char *pf_ctl_close_token(uint64_t code);
-
-/**
- * @function pf_ctl_close_describe
- *
- * Returns a short English description of an application close code
- * (static string; "unknown close code" for codes not listed above).
- */
-PF_EXTERN const char *pf_ctl_close_describe(uint64_t code);
-
-/**
- * @function pf_ctl_close_is_rejection
- *
- * Returns 1 if |code| means the host refused the session (BUSY or
- * 0x60..0x6F), else 0.  A quit, an exited application, a bare close and
- * unknown codes are not rejections.
- */
-PF_EXTERN int pf_ctl_close_is_rejection(uint64_t code);
-
-/**
- * @function pf_ctl_test_frame_fill
- *
- * Writes the original host's synthetic test frame number |idx| of
- * |len| bytes: bytes 0..3 are idx as u32 little-endian (as many of them
- * as fit), byte i >= 4 is (uint8_t)(idx + i).  A source of frames a
- * receiver can verify byte for byte (pf-send --source test, pf-probe).
- */
-PF_EXTERN void pf_ctl_test_frame_fill(uint8_t *buf, size_t len,
-                                      uint32_t idx);
-
-/**
- * @function pf_ctl_test_frame_check
- *
- * Returns 1 if |buf| is exactly test frame |idx| of |len| bytes, else 0
- * and, when |bad_off| is not NULL, the offset of the first wrong byte
- * in *bad_off.  NULL |buf| with |len| > 0 returns 0 (offset 0).
- */
-PF_EXTERN int pf_ctl_test_frame_check(const uint8_t *buf, size_t len,
-                                      uint32_t idx, size_t *bad_off);
-
-/* --- end of control plane: close codes and test frames ------------ */
 
 #ifdef __cplusplus
 }
