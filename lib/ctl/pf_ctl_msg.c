@@ -300,7 +300,7 @@ int pf_ctl_typed_encode(uint8_t *out, size_t cap, const pf_ctl_typed *m) {
   switch (m->type) {
   case PF_CTL_RECONFIGURED:
     *p++ = m->u.mode.accepted ? 1 : 0;
-    /* fall through */
+    __attribute__((fallthrough));
   case PF_CTL_RECONFIGURE:
     p = pf_put_u32le(p, m->u.mode.width);
     p = pf_put_u32le(p, m->u.mode.height);
@@ -380,7 +380,7 @@ int pf_ctl_typed_decode(pf_ctl_typed *m, const uint8_t *buf, size_t len) {
   switch (m->type) {
   case PF_CTL_RECONFIGURED:
     m->u.mode.accepted = *p++ ? 1 : 0;
-    /* fall through */
+    __attribute__((fallthrough));
   case PF_CTL_RECONFIGURE:
     m->u.mode.width = pf_get_u32le(p);
     m->u.mode.height = pf_get_u32le(p + 4);
@@ -404,7 +404,7 @@ int pf_ctl_typed_decode(pf_ctl_typed *m, const uint8_t *buf, size_t len) {
   case PF_CTL_CLOCK_ECHO:
     m->u.clock.t2_ns = pf_get_u64le(p + 8);
     m->u.clock.t3_ns = pf_get_u64le(p + 16);
-    /* fall through */
+    __attribute__((fallthrough));
   case PF_CTL_CLOCK_PROBE:
     m->u.clock.t1_ns = pf_get_u64le(p);
     break;
