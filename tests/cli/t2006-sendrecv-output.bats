@@ -61,6 +61,7 @@ start_loss_relay() {
   make_input "$t/in" 30000000
   mkfifo "$t/fifo"
   # ~3 MB/s against a 200 Mb/s stream; ends at EOF (or after 60 s).
+  # shellcheck disable=SC2016 # the inner script expands its own variables
   timeout 60 bash -c 'while :; do
       n=$(dd bs=65536 count=1 iflag=fullblock status=none | wc -c)
       [ "$n" -gt 0 ] || break
