@@ -29,8 +29,9 @@
 #define GRACE_NS 300000000u /* wait this long after END for stragglers */
 #define DIAG_AFTER 32u      /* datagrams all dropped before diagnosing */
 #define EXIT_LOST 3
-#define HOLD_MAX 16           /* frames held back waiting for a gap */
 #define HOLD_NS 200000000u    /* longest wait for a missing frame */
+/* Frames that may be assembling besides the ones held in order. */
+#define ASSEMBLING_FRAMES 32u
 
 /* The shared stream options are CLI_SO_* (stream_opts.h). */
 enum {
@@ -177,8 +178,15 @@ static int open_receiver(const struct opts *o, struct cli_key *key,
   rc.max_frame_bytes = cli_stream_max_frame_bytes(&o->so);
   rc.peer_direction = PF_DIR_HOST;
   /* Frames in index order; pf-send's data frames follow its START
-   * copies. */
-  rc.order_hold_frames = HOLD_MAX;
+   * copies.  The hold covers the reassembler's index window (one more
+   * than loss_window_frames), so a full hold never gives up a frame the
+   * reassembler would still complete: by the time the hold is full the
+   * missing frame is out of the window (reported lost, or its datagrams
+   * stale).  A smaller hold lost frames that were merely reordered
+   * behind a few ms of small frames (doc/internals/reassembly.md,
+   * "In-order delivery"). */
+  rc.order_hold_frames = rc.loss_window_frames + 1;
+  rc.max_inflight_frames = rc.order_hold_frames + ASSEMBLING_FRAMES;
   rc.order_hold_ns = HOLD_NS;
   rc.order_first_index = PF_STREAM_DESC_START_COPIES;
   if (!o->so.no_encrypt) {

@@ -1620,7 +1620,10 @@ typedef struct pf_receiver_config {
    *  (pf_receiver_next_loss()), or N frames are held, or the oldest held
    *  one has waited order_hold_ns; then the missing indices are skipped
    *  (order_skipped_frames) and a frame that finishes later is given
-   *  back at once (order_late_frames).  Probe frames are never held. */
+   *  back at once (order_late_frames).  Probe frames are never held.
+   *  Use N > loss_window_frames: a smaller hold fills while the missing
+   *  frame is still inside the index window and gives up frames that
+   *  are merely reordered (doc/internals/reassembly.md). */
   uint32_t order_hold_frames;
   /** In-order delivery: the frame_index of the first video frame.
    *  Default 0. */
