@@ -122,6 +122,14 @@ void channel_release(struct channel *c, struct chan_dgram *d) {
   d->data = NULL;
 }
 
+void chan_config_reorder_delay(struct chan_config *cfg, uint64_t hold_ns) {
+  const int fine = hold_ns < 1000000u; /* 1 ns steps */
+
+  cfg->reorder_ns = hold_ns;
+  cfg->reorder_steps = fine ? (uint32_t)hold_ns : 1000000u;
+  cfg->reorder_step_ns = fine ? 1 : hold_ns / 1000000u;
+}
+
 size_t channel_held(const struct channel *c, unsigned lane) {
   size_t i, n = 0;
 

@@ -123,6 +123,11 @@ const struct chan_dgram *channel_peek(const struct channel *c);
 struct chan_dgram channel_pop(struct channel *c);
 void channel_release(struct channel *c, struct chan_dgram *d);
 
+/* Reordering that holds a datagram back |hold_ns| to 2 * |hold_ns| more
+ * (uniform, in at most 10^6 steps): sets cfg->reorder_ns, _step_ns and
+ * _steps.  The relay's --reorder-delay (default 1 ms: 1 to 2 ms). */
+void chan_config_reorder_delay(struct chan_config *cfg, uint64_t hold_ns);
+
 /* Datagrams held for |lane|. */
 size_t channel_held(const struct channel *c, unsigned lane);
 

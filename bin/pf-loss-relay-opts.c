@@ -21,6 +21,7 @@ enum {
   LONG_DELAY,
   LONG_JITTER,
   LONG_REORDER,
+  LONG_REORDER_DELAY,
   LONG_DUP,
   LONG_RATE,
   LONG_BO_AFTER,
@@ -46,6 +47,7 @@ static const struct option relay_options[] = {
     {"delay", required_argument, NULL, LONG_DELAY},
     {"jitter", required_argument, NULL, LONG_JITTER},
     {"reorder", required_argument, NULL, LONG_REORDER},
+    {"reorder-delay", required_argument, NULL, LONG_REORDER_DELAY},
     {"duplicate", required_argument, NULL, LONG_DUP},
     {"rate", required_argument, NULL, LONG_RATE},
     {"blackout-after", required_argument, NULL, LONG_BO_AFTER},
@@ -66,7 +68,7 @@ const struct loss_cmd loss_cmd_relay = {
     relay_main,
     "--listen [ADDR:]PORT --to HOST:PORT [--dir to|from|both]\n"
     "         [--loss P [--burst L] | --period N] [--delay T] [--jitter T]\n"
-    "         [--reorder P] [--duplicate P] [--rate BITS]\n"
+    "         [--reorder P [--reorder-delay T]] [--duplicate P] [--rate BITS]\n"
     "         [--blackout-after T --for T] [--seed N] [--duration T]\n"
     "         [--stats-json FILE] [--io mmsg|uring] [--queue N]\n"
     "         [--wake-early T] [-q]",
@@ -79,7 +81,8 @@ const struct loss_cmd loss_cmd_relay = {
     "  --period N            lose datagram n when n mod N = 0\n"
     "  --delay T             delay every datagram (20ms, 1.5s)\n"
     "  --jitter T            +- up to T on the delay, order kept\n"
-    "  --reorder P           hold a datagram back 1-2 ms more\n"
+    "  --reorder P           hold a datagram back T to 2T more\n"
+    "  --reorder-delay T     that T (default 1ms; at most 10s)\n"
     "  --duplicate P         send a datagram twice\n"
     "  --rate BITS           token bucket (500M, 2.5G; 0: no limit)\n"
     "  --blackout-after T    lose everything from T after the start...\n"
@@ -147,6 +150,15 @@ static int parse_one(int c, struct relay_opts *o, struct loss_model_opts *mo,
     return lm_parse_duration(optarg, 60, "jitter", &o->jitter_ns);
   case LONG_REORDER:
     return lm_parse_prob(optarg, 1, "reorder probability", &o->reorder);
+  case LONG_REORDER_DELAY:
+    if (lm_parse_duration(optarg, 10, "reorder delay", &o->reorder_delay_ns) !=
+        0)
+      return -1;
+    if (o->reorder_delay_ns == 0) {
+      cli_error("invalid reorder delay '%s': must be more than 0", optarg);
+      return -1;
+    }
+    return 0;
   case LONG_DUP:
     return lm_parse_prob(optarg, 1, "duplicate probability", &o->duplicate);
   case LONG_RATE:
@@ -203,6 +215,7 @@ static int relay_main(int argc, char **argv) {
   o.io = PF_UDP_IO_MMSG;
   o.queue = 4096;
   o.wake_early_ns = 150000;
+  o.reorder_delay_ns = 1000000;
   opterr = 0;
   optind = 1;
   while ((c = loss_next_opt(argc, argv, "+:hVq", &loss_cmd_relay, &rv)) > 0)

@@ -97,12 +97,14 @@ int relay_write_stats(const struct relay *r, uint64_t end, const char *why) {
     fputs("null", f);
   fprintf(f,
           ",\"model\":\"%s\",\"loss\":%g,\"burst\":%g,\"period\":%u,"
-          "\"delay_ms\":%g,\"jitter_ms\":%g,\"reorder\":%g,\"duplicate\":%g,"
+          "\"delay_ms\":%g,\"jitter_ms\":%g,\"reorder\":%g,"
+          "\"reorder_delay_ms\":%g,\"duplicate\":%g,"
           "\"rate_bps\":%" PRIu64 ",\"wake_early_us\":%" PRIu64
           ",\"elapsed_s\":%.3f,\"stopped_by\":\"%s\",",
           lm_kind_name(o->model.kind), o->model.p, o->model.burst,
           o->model.period, (double)o->delay_ns / 1e6,
-          (double)o->jitter_ns / 1e6, o->reorder, o->duplicate, o->rate_bps,
+          (double)o->jitter_ns / 1e6, o->reorder,
+          (double)o->reorder_delay_ns / 1e6, o->duplicate, o->rate_bps,
           o->wake_early_ns / 1000u, (double)(end - r->start) / 1e9, why);
   dir_json(f, "to", &r->d[0], channel_stats(&r->ch, 0), !!(o->dir & DIR_TO));
   fputc(',', f);

@@ -40,8 +40,6 @@
 /* Burst a token bucket lets through at once: 10 ms at the rate, at
  * least the datagram at hand. */
 #define RATE_BURST_NS 10000000ull
-/* A reordered datagram is held back by 1..2 ms more than its delay. */
-#define REORDER_NS 1000000ull
 #define RECV_BATCH 64
 /* Due datagrams forwarded together: at most RUN_BYTES, each at most
  * RUN_MAX_SEGMENT bytes (the largest GSO segment pf_udp takes). */
@@ -267,9 +265,7 @@ int loss_relay(const struct relay_opts *o) {
   cc.jitter_ns = o->jitter_ns;
   cc.keep_order = 1;
   cc.reorder = o->reorder;
-  cc.reorder_ns = REORDER_NS;
-  cc.reorder_step_ns = 1;
-  cc.reorder_steps = REORDER_NS;
+  chan_config_reorder_delay(&cc, o->reorder_delay_ns);
   cc.duplicate = o->duplicate; /* the copy leaves with the original */
   cc.queue_max = o->queue;
   cc.ring_bytes = o->queue < RING_BYTES_MAX / RING_BYTES_PER_ENTRY

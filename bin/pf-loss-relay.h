@@ -25,6 +25,7 @@ struct relay_opts {
   unsigned dir;
   double reorder, duplicate;
   uint64_t delay_ns, jitter_ns, rate_bps;
+  uint64_t reorder_delay_ns; /* a reordered datagram: this to twice this */
   uint64_t blackout_after_ns, blackout_for_ns;
   int blackout;
   uint64_t duration_ns;
