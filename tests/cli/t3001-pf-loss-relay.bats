@@ -106,6 +106,23 @@ probe_through() {
   [ -n "$(relay_count "$STATS" late_us max)" ]
 }
 
+@test "relay --reorder-delay 40ms holds every reordered datagram 40-80 ms; 0 and more than 10s are usage errors" {
+  start_sink -e -i 500
+  SEND_WAIT=800 probe_through 50 2000 --dir both --reorder 100% \
+    --reorder-delay 40ms --seed 1
+  [ "$(field "$SEND_OUT" echoes)" -eq 50 ]
+  # Held 40-80 ms each way (plus the timer's lateness).
+  between "$(field "$SEND_OUT" rtt_ms_min)" 79 400
+  [ "$(relay_count "$STATS" to reordered)" -eq 50 ]
+  grep -q '"reorder_delay_ms":40,' "$STATS"
+  run -2 --separate-stderr pf-loss relay --listen 0 --to 127.0.0.1:9 \
+    --reorder 1% --reorder-delay 0
+  [[ "$stderr" == *"reorder delay"* ]]
+  run -2 --separate-stderr pf-loss relay --listen 0 --to 127.0.0.1:9 \
+    --reorder-delay 11s
+  [[ "$stderr" == *"reorder delay"* ]]
+}
+
 @test "relay --rate 400k shapes 800 kbit/s of datagrams and drops what would queue too long" {
   start_sink -i 500
   probe_through 1000 1000 --rate 400k --seed 1
