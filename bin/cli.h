@@ -1,6 +1,10 @@
 /*
- * cli.h -- helpers shared by the pf-* tools (argument parsing, messages,
- * whole-buffer I/O).  Not part of the library: no API or ABI promise.
+ * cli.h -- helpers shared by the pf-* tools, built into libcli.la: the
+ * basics (cli.c: messages, exit statuses, stop signals, whole-buffer I/O,
+ * wiping), option values (cli_parse.c), key files (cli_key.c), addresses
+ * (cli_addr.c) and command lines with option tables (cli_opt.c); one
+ * section per file below.  Not part of the library: no API or ABI
+ * promise.
  */
 #ifndef PF_CLI_H
 #define PF_CLI_H
@@ -11,6 +15,8 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <sys/types.h>
+
+#include <getopt.h>
 
 /* Exit statuses every tool shares (each man page lists them). */
 #define CLI_EXIT_OK 0
@@ -30,6 +36,54 @@ void cli_error(const char *fmt, ...);
 
 /* Prints "pf-x (punktfunk) X.Y.Z" to stdout. */
 void cli_print_version(void);
+
+/*
+ * When |fd| is a pipe, asks the kernel to make its buffer |bytes| large
+ * (capped at what fs.pipe-max-size allows an unprivileged process), so
+ * a frame crosses it in one or few reads instead of 16 trips through a
+ * 64 KiB pipe.  Best effort: nothing is reported.
+ */
+void cli_pipe_grow(int fd, size_t bytes);
+
+/* Set by SIGINT and SIGTERM once cli_catch_stop_signals() ran (which
+ * also ignores SIGPIPE). */
+extern volatile sig_atomic_t cli_stop_requested;
+void cli_catch_stop_signals(void);
+
+/* Returns -1 (after an error message) when |fd| is a terminal. */
+int cli_refuse_tty(int fd, const char *what);
+
+/*
+ * Reads up to |len| bytes, retrying short reads and EINTR; returns the
+ * number read (short only at end of file) or -1 with errno set.
+ */
+ssize_t cli_read_full(int fd, void *buf, size_t len);
+
+/* Writes all |len| bytes; returns 0 or -1 with errno set. */
+int cli_write_all(int fd, const void *buf, size_t len);
+
+/* Wipes |len| bytes so the compiler cannot drop it. */
+void cli_wipe(void *p, size_t len);
+
+/*
+ * Installs a pf_log callback printing "pf-x: message" to stderr for
+ * levels up to |max_level| (PF_LOG_WARN by default in the tools).
+ */
+void cli_log_to_stderr(int max_level);
+
+/* Current wall-clock time as seconds since the epoch (for JSON stats). */
+double cli_wallclock(void);
+
+/*
+ * Returns 1 when |rv| from pf_udp_open() with |backend| means io_uring
+ * cannot be used here (so the message should suggest --io=mmsg).
+ */
+int cli_uring_hint(uint32_t backend, int rv);
+
+/* Formats |bps| as "123.4 Mbit/s" into |buf|. */
+void cli_format_rate(double bps, char *buf, size_t len);
+
+/* --------------------------------------- cli_parse.c: option values */
 
 /*
  * Strict number parsing: the first character must be a digit, the whole
@@ -57,41 +111,6 @@ int cli_parse_list(const char *str, uint32_t max, const char *what,
                    uint32_t *out, size_t cap);
 
 /*
- * When |fd| is a pipe, asks the kernel to make its buffer |bytes| large
- * (capped at what fs.pipe-max-size allows an unprivileged process), so
- * a frame crosses it in one or few reads instead of 16 trips through a
- * 64 KiB pipe.  Best effort: nothing is reported.
- */
-void cli_pipe_grow(int fd, size_t bytes);
-
-/* Set by SIGINT and SIGTERM once cli_catch_stop_signals() ran (which
- * also ignores SIGPIPE). */
-extern volatile sig_atomic_t cli_stop_requested;
-void cli_catch_stop_signals(void);
-
-/*
- * 1 when |addr| ("HOST:PORT", "[V6]:PORT", "localhost:PORT", the address
- * forms pf_udp_open() takes) names a loopback address: 127.0.0.0/8, ::1
- * or ::ffff:127.0.0.0/104.  0 for anything else, the wildcard (":PORT",
- * a bare port) and text that is not an address.
- */
-int cli_addr_is_loopback(const char *addr);
-
-/* Returns -1 (after an error message) when |fd| is a terminal. */
-int cli_refuse_tty(int fd, const char *what);
-
-/*
- * Reads up to |len| bytes, retrying short reads and EINTR; returns the
- * number read (short only at end of file) or -1 with errno set.
- */
-ssize_t cli_read_full(int fd, void *buf, size_t len);
-
-/* Writes all |len| bytes; returns 0 or -1 with errno set. */
-int cli_write_all(int fd, const void *buf, size_t len);
-
-/* ---------------------------------------------- pf-send / pf-recv helpers */
-
-/*
  * Digits (at most 16) with an optional fraction ("12", "0.25") at |p|:
  * stores the value and sets |*end| past them.  -1 (no message) if there
  * are none.
@@ -114,15 +133,6 @@ int cli_parse_rate(const char *str, const char *what, uint64_t *bps);
 int cli_parse_seconds(const char *str, double min_s, double max_s,
                       const char *what, uint64_t *ns);
 
-/* A data-plane key file: "pf-key-v1 <aead> <hex key> <hex salt>\n". */
-#define CLI_KEY_MAGIC "pf-key-v1"
-struct cli_key {
-  uint32_t aead; /* PF_AEAD_AES128GCM or PF_AEAD_CHACHA20POLY1305 */
-  uint8_t key[32];
-  uint32_t key_len;
-  uint8_t salt[4];
-};
-
 /* Maps "aes128gcm" / "chacha20poly1305" to PF_AEAD_*; -1 after an
  * error message. */
 int cli_parse_aead(const char *str, uint32_t *aead);
@@ -131,6 +141,17 @@ const char *cli_aead_name(uint32_t aead);
 /* Maps "uring" / "io_uring" to PF_UDP_IO_URING and "mmsg" to
  * PF_UDP_IO_MMSG (--io NAME); -1 (no message) for anything else. */
 int cli_udp_backend_parse(const char *name);
+
+/* --------------------------------------------- cli_key.c: key files */
+
+/* A data-plane key file: "pf-key-v1 <aead> <hex key> <hex salt>\n". */
+#define CLI_KEY_MAGIC "pf-key-v1"
+struct cli_key {
+  uint32_t aead; /* PF_AEAD_AES128GCM or PF_AEAD_CHACHA20POLY1305 */
+  uint8_t key[32];
+  uint32_t key_len;
+  uint8_t salt[4];
+};
 
 /*
  * Writes a fresh key file (random key and salt from getrandom(2)) at
@@ -148,26 +169,17 @@ int cli_key_generate(const char *path, uint32_t aead);
  */
 int cli_key_read(const char *path, struct cli_key *k);
 
-/* Wipes |len| bytes so the compiler cannot drop it. */
-void cli_wipe(void *p, size_t len);
+/* -------------------------------------------- cli_addr.c: addresses */
 
 /*
- * Installs a pf_log callback printing "pf-x: message" to stderr for
- * levels up to |max_level| (PF_LOG_WARN by default in the tools).
+ * 1 when |addr| ("HOST:PORT", "[V6]:PORT", "localhost:PORT", the address
+ * forms pf_udp_open() takes) names a loopback address: 127.0.0.0/8, ::1
+ * or ::ffff:127.0.0.0/104.  0 for anything else, the wildcard (":PORT",
+ * a bare port) and text that is not an address.
  */
-void cli_log_to_stderr(int max_level);
+int cli_addr_is_loopback(const char *addr);
 
-/* Current wall-clock time as seconds since the epoch (for JSON stats). */
-double cli_wallclock(void);
-
-/*
- * Returns 1 when |rv| from pf_udp_open() with |backend| means io_uring
- * cannot be used here (so the message should suggest --io=mmsg).
- */
-int cli_uring_hint(uint32_t backend, int rv);
-
-/* Formats |bps| as "123.4 Mbit/s" into |buf|. */
-void cli_format_rate(double bps, char *buf, size_t len);
+/* ----------------------------------------- cli_opt.c: command lines */
 
 /*
  * The front of a tool with subcommands ("pf-x COMMAND [options]"):
@@ -177,46 +189,12 @@ void cli_format_rate(double bps, char *buf, size_t len);
  * `const char *name`.  Returns the index of the command, or -1 after
  * printing what is needed, with the exit status in |*status|.
  */
-struct option;
 long cli_command_find(int argc, char **argv, const struct option *longopts,
                       const void *table, size_t stride, size_t n,
                       void (*usage)(FILE *), int *status);
 
-/*
- * One command's option parsing ("pf-x COMMAND [options]"): describes the
- * command for cli_command_next_opt().
- */
-struct cli_command_ctx {
-  const char *name;     /* "encode" */
-  const char *synopsis; /* "[-k K] ..." */
-  const char *summary;  /* one line */
-  unsigned allowed;     /* option bits this command takes */
-  unsigned (*bit_of)(int c); /* an option's bit (0: none) */
-};
-
-/* Prints "Usage: pf-x NAME SYNOPSIS" and the summary line to |f|. */
-void cli_command_usage(FILE *f, const struct cli_command_ctx *cmd);
-
 #define CLI_OPT_END (-1)  /* all options read */
 #define CLI_OPT_STOP (-2) /* stop; the exit status is in *status */
-
-/*
- * getopt_long() for a command's options (set optind = 1, opterr = 0
- * first; |shortopts| starts with "+:" and includes "hV").  Handles -h and
- * -V (CLI_OPT_STOP, *status = CLI_EXIT_OK), unknown options, missing
- * values, options the command does not take, and a stray operand at the
- * end (CLI_OPT_STOP, CLI_EXIT_USAGE, messages and usage printed).
- * Otherwise returns the option (> 0) with its bit in |*bit|, or
- * CLI_OPT_END.
- */
-int cli_command_next_opt(int argc, char **argv, const char *shortopts,
-                         const struct option *longopts,
-                         const struct cli_command_ctx *cmd, unsigned *bit,
-                         int *status);
-
-/* ------------------------------------------------------- option tables */
-
-#include <getopt.h>
 
 /*
  * One table describes every option of a tool with subcommands, once.
