@@ -197,30 +197,38 @@ long cli_command_find(int argc, char **argv, const struct option *longopts,
 #define CLI_OPT_STOP (-2) /* stop; the exit status is in *status */
 
 /*
- * One table describes every option of a tool with subcommands, once.
- * From it come the getopt_long() arrays, the option list of --help (all
- * options, or one command's), and the "does not apply" check; the man
- * page lists the same long options (tests/cli compares them).
+ * One table describes every option of a tool, once.  From it come the
+ * getopt_long() arrays, the option list of --help (all options, or one
+ * command's), and, for a tool with subcommands, the "does not apply"
+ * check; the man page lists the same long options (tests/cli compares
+ * them).  Each row's id is what the parser hands back for it, so rows can
+ * be in --help order and shared rows can come from a macro.
  *
  *   enum { CMD_ENCODE, CMD_INFO };                      (command numbers)
- *   enum { O_K, O_JSON, O_HELP, O_VERSION };            (table order)
+ *   enum { O_K, O_JSON, O_HELP, O_VERSION };            (ids)
  *   static const struct cli_opt options[] = {
- *       {"data-shards", 'k', "K", CLI_CMD(CMD_ENCODE), "data shards"},
- *       {"json", 0, NULL, CLI_CMD(CMD_INFO), "info: JSON output"},
- *       {"help", 'h', NULL, CLI_CMD_ALL, "show this help"},
- *       {"version", 'V', NULL, CLI_CMD_ALL, "show the version"},
- *       {NULL, 0, NULL, 0, NULL},
+ *       {"data-shards", 'k', "K", CLI_CMD(CMD_ENCODE), "data shards", O_K},
+ *       {"json", 0, NULL, CLI_CMD(CMD_INFO), "info: JSON output", O_JSON},
+ *       {"help", 'h', NULL, CLI_CMD_ALL, "show this help", O_HELP},
+ *       {"version", 'V', NULL, CLI_CMD_ALL, "show the version", O_VERSION},
+ *       {NULL, 0, NULL, 0, NULL, 0},
  *   };
  *   static struct cli_opts set;
  *   cli_opts_init(&set, options);
  *   ... cli_command_find(argc, argv, set.longopts, ...) ...
  *   optind = 1;
- *   while ((i = cli_opts_next(&set, argc, argv, &cmd, &status)) >= 0)
- *     switch (i) { case O_K: ... optarg ... }
- *   if (i == CLI_OPT_STOP) return status;
+ *   while ((id = cli_opts_next(&set, argc, argv, &cmd, &status)) >= 0)
+ *     switch (id) { case O_K: ... optarg ... }
+ *   if (id == CLI_OPT_STOP) return status;
  *
- * "help" and "version" are handled by cli_opts_next() itself (usage, or
- * the version, on stdout; CLI_OPT_STOP with CLI_EXIT_OK).
+ * A tool without subcommands gives every row CLI_CMD_ALL and reads its
+ * options with cli_opts_next_tool() instead.  "help" and "version" are
+ * handled by the parser itself (usage, or the version, on stdout;
+ * CLI_OPT_STOP with CLI_EXIT_OK).  --help prints one line per row:
+ *
+ *   "  -k, --data-shards K  help" or "      --json               help"
+ *
+ * with the help texts in one column, the widest row's width plus two.
  */
 struct cli_opt {
   const char *name;  /* long name without "--"; NULL ends the table */
@@ -228,6 +236,7 @@ struct cli_opt {
   const char *arg;   /* the value's name in --help ("K"); NULL: a flag */
   unsigned commands; /* CLI_CMD() bits of the commands that take it */
   const char *help;  /* one line for --help */
+  int id;            /* what the parser returns for it (>= 0) */
 };
 #define CLI_CMD(i) (1u << (i))
 #define CLI_CMD_ALL (~0u)
@@ -255,8 +264,8 @@ struct cli_opts {
  */
 int cli_opts_init(struct cli_opts *set, const struct cli_opt *table);
 
-/* Prints "  -k, --data-shards K    help" for every option one of the
- * |commands| bits takes. */
+/* Prints the --help line of every option one of the |commands| bits
+ * takes (CLI_CMD_ALL: all of them). */
 void cli_opts_help(FILE *f, const struct cli_opts *set, unsigned commands);
 
 /* Prints "Usage: pf-x NAME SYNOPSIS" and the summary line; with
@@ -266,7 +275,7 @@ void cli_opts_usage(FILE *f, const struct cli_opts *set,
 
 /*
  * getopt_long() over |cmd|'s options (set optind = 1 first).  Returns
- * the table index of the next option (optarg holds its value), or
+ * the id of the next option (optarg holds its value), or
  * CLI_OPT_END when all are read, or CLI_OPT_STOP with the exit status in
  * |*status| after handling --help or --version (CLI_EXIT_OK), or after
  * printing why and the usage to stderr (CLI_EXIT_USAGE): an unknown
@@ -274,5 +283,15 @@ void cli_opts_usage(FILE *f, const struct cli_opts *set,
  */
 int cli_opts_next(const struct cli_opts *set, int argc, char **argv,
                   const struct cli_opts_cmd *cmd, int *status);
+
+/*
+ * The same for a tool without subcommands ("pf-x [options] OPERAND..."):
+ * options and operands may mix (GNU order; "--" ends the options), and
+ * once it returns CLI_OPT_END the operands are argv[optind..argc-1].
+ * --help prints |usage| on stdout; an unknown option or a missing value
+ * prints why and |usage| on stderr (CLI_OPT_STOP, CLI_EXIT_USAGE).
+ */
+int cli_opts_next_tool(const struct cli_opts *set, int argc, char **argv,
+                       void (*usage)(FILE *), int *status);
 
 #endif /* PF_CLI_H */

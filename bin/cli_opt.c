@@ -77,7 +77,7 @@ int cli_opts_init(struct cli_opts *set, const struct cli_opt *table) {
   if (n > CLI_OPTS_MAX)
     return -1;
   set->n = n;
-  *s++ = '+'; /* options end at the first operand */
+  *s++ = '+'; /* cli_opts_next(): options end at the first operand */
   *s++ = ':'; /* a missing value is ':', not '?' */
   for (i = 0; i < n; i++) {
     set->longopts[i].name = table[i].name;
@@ -94,21 +94,39 @@ int cli_opts_init(struct cli_opts *set, const struct cli_opt *table) {
   return 0;
 }
 
-void cli_opts_help(FILE *f, const struct cli_opts *set, unsigned commands) {
-  char left[64];
-  size_t i;
+/* "-k, --data-shards K" or "    --code gf8|gf16": the left column. */
+static int opt_left(char *buf, size_t len, const struct cli_opt *o) {
+  int n;
 
+  if (o->letter)
+    n = snprintf(buf, len, "-%c, --%s%s%s", o->letter, o->name,
+                 o->arg ? " " : "", o->arg ? o->arg : "");
+  else
+    n = snprintf(buf, len, "    --%s%s%s", o->name, o->arg ? " " : "",
+                 o->arg ? o->arg : "");
+  return n < 0 ? 0 : n;
+}
+
+void cli_opts_help(FILE *f, const struct cli_opts *set, unsigned commands) {
+  char left[80];
+  size_t i;
+  int w = 0;
+
+  /* One column for the whole table, so every command's list lines up
+   * the same way. */
+  for (i = 0; i < set->n; i++) {
+    int n = opt_left(left, sizeof(left), &set->table[i]);
+    if (n > w)
+      w = n;
+  }
+  if (w > (int)sizeof(left) - 1)
+    w = (int)sizeof(left) - 1;
   for (i = 0; i < set->n; i++) {
     const struct cli_opt *o = &set->table[i];
     if (!(o->commands & commands))
       continue;
-    if (o->letter)
-      snprintf(left, sizeof(left), "-%c, --%s%s%s", o->letter, o->name,
-               o->arg ? " " : "", o->arg ? o->arg : "");
-    else
-      snprintf(left, sizeof(left), "--%s%s%s", o->name, o->arg ? " " : "",
-               o->arg ? o->arg : "");
-    fprintf(f, "  %-22s %s\n", left, o->help);
+    opt_left(left, sizeof(left), o);
+    fprintf(f, "  %-*s  %s\n", w, left, o->help);
   }
 }
 
@@ -131,36 +149,121 @@ static long opt_index(const struct cli_opts *set, int c) {
   return -1;
 }
 
-int cli_opts_next(const struct cli_opts *set, int argc, char **argv,
-                  const struct cli_opts_cmd *cmd, int *status) {
-  int c;
-  long i;
+/*
+ * Says why getopt_long() returned |c| ('?' or ':') for the argument it
+ * stopped at: a short option ("-x", inside a cluster too: the argument
+ * did not advance past |prev_optind|, or does not start with "--") or a
+ * long one ("--name", typed abbreviations included, without "=value").
+ */
+static void opt_complain(const struct cli_opts *set, char **argv, int c,
+                         int prev_optind) {
+  const char *a = argv[optind - 1];
+  size_t len, i, hits = 0;
+
+  if (optind == prev_optind || strncmp(a, "--", 2) != 0) {
+    if (c == ':')
+      cli_error("option '-%c' needs a value", optopt);
+    else
+      cli_error("unknown option '-%c'", optopt);
+    return;
+  }
+  len = strcspn(a, "=");
+  if (c == ':') {
+    cli_error("option '%.*s' needs a value", (int)len, a);
+    return;
+  }
+  if (optopt != 0) { /* found, but "=value" given to a flag */
+    cli_error("option '%.*s' takes no value", (int)len, a);
+    return;
+  }
+  for (i = 0; i < set->n; i++)
+    if (strncmp(set->table[i].name, a + 2, len - 2) == 0)
+      hits++;
+  if (hits < 2) {
+    cli_error("unknown option '%.*s'", (int)len, a);
+    return;
+  }
+  fprintf(stderr, "%s: option '%.*s' is ambiguous:", cli_prog, (int)len, a);
+  for (i = 0; i < set->n; i++)
+    if (strncmp(set->table[i].name, a + 2, len - 2) == 0)
+      fprintf(stderr, " --%s", set->table[i].name);
+  fputc('\n', stderr);
+}
+
+/*
+ * One getopt_long() step over |shortopts|: the table row of the next
+ * option in |*row|, or CLI_OPT_END, or CLI_OPT_STOP after a message.
+ */
+static int opts_step(const struct cli_opts *set, int argc, char **argv,
+                     const char *shortopts, long *row) {
+  int prev = optind, c;
 
   opterr = 0;
-  c = getopt_long(argc, argv, set->shortopts, set->longopts, NULL);
+  c = getopt_long(argc, argv, shortopts, set->longopts, NULL);
+  if (c == -1)
+    return CLI_OPT_END;
+  if (c == '?' || c == ':' || (*row = opt_index(set, c)) < 0) {
+    opt_complain(set, argv, c == ':' ? ':' : '?', prev);
+    return CLI_OPT_STOP;
+  }
+  return 0;
+}
+
+/* --help and --version, which every table has; 1 when |row| is one. */
+static int opt_builtin(const struct cli_opts *set, long row,
+                       const struct cli_opts_cmd *cmd, void (*usage)(FILE *)) {
+  if (strcmp(set->table[row].name, "help") == 0) {
+    if (usage)
+      usage(stdout);
+    else
+      cli_opts_usage(stdout, set, cmd, 1);
+    return 1;
+  }
+  if (strcmp(set->table[row].name, "version") == 0) {
+    cli_print_version();
+    return 1;
+  }
+  return 0;
+}
+
+int cli_opts_next(const struct cli_opts *set, int argc, char **argv,
+                  const struct cli_opts_cmd *cmd, int *status) {
+  long i = -1;
+  int r = opts_step(set, argc, argv, set->shortopts, &i);
+
   *status = CLI_EXIT_USAGE;
-  if (c == -1) {
+  if (r == CLI_OPT_END) {
     if (optind >= argc)
       return CLI_OPT_END;
     cli_error("unexpected argument '%s'", argv[optind]);
-  } else if (c == ':') {
-    cli_error("option '%s' needs a value", argv[optind - 1]);
-  } else if (c == '?' || (i = opt_index(set, c)) < 0) {
-    cli_error("unknown option '%s'", argv[optind - 1]);
-  } else if (strcmp(set->table[i].name, "help") == 0) {
-    cli_opts_usage(stdout, set, cmd, 1);
+  } else if (r == 0 && opt_builtin(set, i, cmd, NULL)) {
     *status = CLI_EXIT_OK;
     return CLI_OPT_STOP;
-  } else if (strcmp(set->table[i].name, "version") == 0) {
-    cli_print_version();
-    *status = CLI_EXIT_OK;
-    return CLI_OPT_STOP;
-  } else if (set->table[i].commands & cmd->bit) {
-    return (int)i;
-  } else {
+  } else if (r == 0 && (set->table[i].commands & cmd->bit)) {
+    return set->table[i].id;
+  } else if (r == 0) {
     cli_error("option '--%s' does not apply to '%s'", set->table[i].name,
               cmd->name);
   }
   cli_opts_usage(stderr, set, cmd, 0);
+  return CLI_OPT_STOP;
+}
+
+int cli_opts_next_tool(const struct cli_opts *set, int argc, char **argv,
+                       void (*usage)(FILE *), int *status) {
+  long i = -1;
+  /* Without the leading '+': operands and options may mix. */
+  int r = opts_step(set, argc, argv, set->shortopts + 1, &i);
+
+  *status = CLI_EXIT_USAGE;
+  if (r == CLI_OPT_END)
+    return CLI_OPT_END;
+  if (r == 0 && opt_builtin(set, i, NULL, usage)) {
+    *status = CLI_EXIT_OK;
+    return CLI_OPT_STOP;
+  }
+  if (r == 0)
+    return set->table[i].id;
+  usage(stderr);
   return CLI_OPT_STOP;
 }
