@@ -1,6 +1,10 @@
 /*
- * cli.h -- helpers shared by the pf-* tools (argument parsing, messages,
- * whole-buffer I/O).  Not part of the library: no API or ABI promise.
+ * cli.h -- helpers shared by the pf-* tools, built into libcli.la: the
+ * basics (cli.c: messages, exit statuses, stop signals, whole-buffer I/O,
+ * wiping), option values (cli_parse.c), key files (cli_key.c), addresses
+ * (cli_addr.c) and command lines with option tables (cli_opt.c); one
+ * section per file below.  Not part of the library: no API or ABI
+ * promise.
  */
 #ifndef PF_CLI_H
 #define PF_CLI_H
@@ -11,6 +15,8 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <sys/types.h>
+
+#include <getopt.h>
 
 /* Exit statuses every tool shares (each man page lists them). */
 #define CLI_EXIT_OK 0
@@ -30,6 +36,54 @@ void cli_error(const char *fmt, ...);
 
 /* Prints "pf-x (punktfunk) X.Y.Z" to stdout. */
 void cli_print_version(void);
+
+/*
+ * When |fd| is a pipe, asks the kernel to make its buffer |bytes| large
+ * (capped at what fs.pipe-max-size allows an unprivileged process), so
+ * a frame crosses it in one or few reads instead of 16 trips through a
+ * 64 KiB pipe.  Best effort: nothing is reported.
+ */
+void cli_pipe_grow(int fd, size_t bytes);
+
+/* Set by SIGINT and SIGTERM once cli_catch_stop_signals() ran (which
+ * also ignores SIGPIPE). */
+extern volatile sig_atomic_t cli_stop_requested;
+void cli_catch_stop_signals(void);
+
+/* Returns -1 (after an error message) when |fd| is a terminal. */
+int cli_refuse_tty(int fd, const char *what);
+
+/*
+ * Reads up to |len| bytes, retrying short reads and EINTR; returns the
+ * number read (short only at end of file) or -1 with errno set.
+ */
+ssize_t cli_read_full(int fd, void *buf, size_t len);
+
+/* Writes all |len| bytes; returns 0 or -1 with errno set. */
+int cli_write_all(int fd, const void *buf, size_t len);
+
+/* Wipes |len| bytes so the compiler cannot drop it. */
+void cli_wipe(void *p, size_t len);
+
+/*
+ * Installs a pf_log callback printing "pf-x: message" to stderr for
+ * levels up to |max_level| (PF_LOG_WARN by default in the tools).
+ */
+void cli_log_to_stderr(int max_level);
+
+/* Current wall-clock time as seconds since the epoch (for JSON stats). */
+double cli_wallclock(void);
+
+/*
+ * Returns 1 when |rv| from pf_udp_open() with |backend| means io_uring
+ * cannot be used here (so the message should suggest --io=mmsg).
+ */
+int cli_uring_hint(uint32_t backend, int rv);
+
+/* Formats |bps| as "123.4 Mbit/s" into |buf|. */
+void cli_format_rate(double bps, char *buf, size_t len);
+
+/* --------------------------------------- cli_parse.c: option values */
 
 /*
  * Strict number parsing: the first character must be a digit, the whole
@@ -57,41 +111,6 @@ int cli_parse_list(const char *str, uint32_t max, const char *what,
                    uint32_t *out, size_t cap);
 
 /*
- * When |fd| is a pipe, asks the kernel to make its buffer |bytes| large
- * (capped at what fs.pipe-max-size allows an unprivileged process), so
- * a frame crosses it in one or few reads instead of 16 trips through a
- * 64 KiB pipe.  Best effort: nothing is reported.
- */
-void cli_pipe_grow(int fd, size_t bytes);
-
-/* Set by SIGINT and SIGTERM once cli_catch_stop_signals() ran (which
- * also ignores SIGPIPE). */
-extern volatile sig_atomic_t cli_stop_requested;
-void cli_catch_stop_signals(void);
-
-/*
- * 1 when |addr| ("HOST:PORT", "[V6]:PORT", "localhost:PORT", the address
- * forms pf_udp_open() takes) names a loopback address: 127.0.0.0/8, ::1
- * or ::ffff:127.0.0.0/104.  0 for anything else, the wildcard (":PORT",
- * a bare port) and text that is not an address.
- */
-int cli_addr_is_loopback(const char *addr);
-
-/* Returns -1 (after an error message) when |fd| is a terminal. */
-int cli_refuse_tty(int fd, const char *what);
-
-/*
- * Reads up to |len| bytes, retrying short reads and EINTR; returns the
- * number read (short only at end of file) or -1 with errno set.
- */
-ssize_t cli_read_full(int fd, void *buf, size_t len);
-
-/* Writes all |len| bytes; returns 0 or -1 with errno set. */
-int cli_write_all(int fd, const void *buf, size_t len);
-
-/* ---------------------------------------------- pf-send / pf-recv helpers */
-
-/*
  * Digits (at most 16) with an optional fraction ("12", "0.25") at |p|:
  * stores the value and sets |*end| past them.  -1 (no message) if there
  * are none.
@@ -114,15 +133,6 @@ int cli_parse_rate(const char *str, const char *what, uint64_t *bps);
 int cli_parse_seconds(const char *str, double min_s, double max_s,
                       const char *what, uint64_t *ns);
 
-/* A data-plane key file: "pf-key-v1 <aead> <hex key> <hex salt>\n". */
-#define CLI_KEY_MAGIC "pf-key-v1"
-struct cli_key {
-  uint32_t aead; /* PF_AEAD_AES128GCM or PF_AEAD_CHACHA20POLY1305 */
-  uint8_t key[32];
-  uint32_t key_len;
-  uint8_t salt[4];
-};
-
 /* Maps "aes128gcm" / "chacha20poly1305" to PF_AEAD_*; -1 after an
  * error message. */
 int cli_parse_aead(const char *str, uint32_t *aead);
@@ -131,6 +141,17 @@ const char *cli_aead_name(uint32_t aead);
 /* Maps "uring" / "io_uring" to PF_UDP_IO_URING and "mmsg" to
  * PF_UDP_IO_MMSG (--io NAME); -1 (no message) for anything else. */
 int cli_udp_backend_parse(const char *name);
+
+/* --------------------------------------------- cli_key.c: key files */
+
+/* A data-plane key file: "pf-key-v1 <aead> <hex key> <hex salt>\n". */
+#define CLI_KEY_MAGIC "pf-key-v1"
+struct cli_key {
+  uint32_t aead; /* PF_AEAD_AES128GCM or PF_AEAD_CHACHA20POLY1305 */
+  uint8_t key[32];
+  uint32_t key_len;
+  uint8_t salt[4];
+};
 
 /*
  * Writes a fresh key file (random key and salt from getrandom(2)) at
@@ -148,26 +169,17 @@ int cli_key_generate(const char *path, uint32_t aead);
  */
 int cli_key_read(const char *path, struct cli_key *k);
 
-/* Wipes |len| bytes so the compiler cannot drop it. */
-void cli_wipe(void *p, size_t len);
+/* -------------------------------------------- cli_addr.c: addresses */
 
 /*
- * Installs a pf_log callback printing "pf-x: message" to stderr for
- * levels up to |max_level| (PF_LOG_WARN by default in the tools).
+ * 1 when |addr| ("HOST:PORT", "[V6]:PORT", "localhost:PORT", the address
+ * forms pf_udp_open() takes) names a loopback address: 127.0.0.0/8, ::1
+ * or ::ffff:127.0.0.0/104.  0 for anything else, the wildcard (":PORT",
+ * a bare port) and text that is not an address.
  */
-void cli_log_to_stderr(int max_level);
+int cli_addr_is_loopback(const char *addr);
 
-/* Current wall-clock time as seconds since the epoch (for JSON stats). */
-double cli_wallclock(void);
-
-/*
- * Returns 1 when |rv| from pf_udp_open() with |backend| means io_uring
- * cannot be used here (so the message should suggest --io=mmsg).
- */
-int cli_uring_hint(uint32_t backend, int rv);
-
-/* Formats |bps| as "123.4 Mbit/s" into |buf|. */
-void cli_format_rate(double bps, char *buf, size_t len);
+/* ----------------------------------------- cli_opt.c: command lines */
 
 /*
  * The front of a tool with subcommands ("pf-x COMMAND [options]"):
@@ -177,72 +189,46 @@ void cli_format_rate(double bps, char *buf, size_t len);
  * `const char *name`.  Returns the index of the command, or -1 after
  * printing what is needed, with the exit status in |*status|.
  */
-struct option;
 long cli_command_find(int argc, char **argv, const struct option *longopts,
                       const void *table, size_t stride, size_t n,
                       void (*usage)(FILE *), int *status);
-
-/*
- * One command's option parsing ("pf-x COMMAND [options]"): describes the
- * command for cli_command_next_opt().
- */
-struct cli_command_ctx {
-  const char *name;     /* "encode" */
-  const char *synopsis; /* "[-k K] ..." */
-  const char *summary;  /* one line */
-  unsigned allowed;     /* option bits this command takes */
-  unsigned (*bit_of)(int c); /* an option's bit (0: none) */
-};
-
-/* Prints "Usage: pf-x NAME SYNOPSIS" and the summary line to |f|. */
-void cli_command_usage(FILE *f, const struct cli_command_ctx *cmd);
 
 #define CLI_OPT_END (-1)  /* all options read */
 #define CLI_OPT_STOP (-2) /* stop; the exit status is in *status */
 
 /*
- * getopt_long() for a command's options (set optind = 1, opterr = 0
- * first; |shortopts| starts with "+:" and includes "hV").  Handles -h and
- * -V (CLI_OPT_STOP, *status = CLI_EXIT_OK), unknown options, missing
- * values, options the command does not take, and a stray operand at the
- * end (CLI_OPT_STOP, CLI_EXIT_USAGE, messages and usage printed).
- * Otherwise returns the option (> 0) with its bit in |*bit|, or
- * CLI_OPT_END.
- */
-int cli_command_next_opt(int argc, char **argv, const char *shortopts,
-                         const struct option *longopts,
-                         const struct cli_command_ctx *cmd, unsigned *bit,
-                         int *status);
-
-/* ------------------------------------------------------- option tables */
-
-#include <getopt.h>
-
-/*
- * One table describes every option of a tool with subcommands, once.
- * From it come the getopt_long() arrays, the option list of --help (all
- * options, or one command's), and the "does not apply" check; the man
- * page lists the same long options (tests/cli compares them).
+ * One table describes every option of a tool, once.  From it come the
+ * getopt_long() arrays, the option list of --help (all options, or one
+ * command's), and, for a tool with subcommands, the "does not apply"
+ * check; the man page lists the same long options (tests/cli compares
+ * them).  Each row's id is what the parser hands back for it, so rows can
+ * be in --help order and shared rows can come from a macro.
  *
  *   enum { CMD_ENCODE, CMD_INFO };                      (command numbers)
- *   enum { O_K, O_JSON, O_HELP, O_VERSION };            (table order)
+ *   enum { O_K, O_JSON, O_HELP, O_VERSION };            (ids)
  *   static const struct cli_opt options[] = {
- *       {"data-shards", 'k', "K", CLI_CMD(CMD_ENCODE), "data shards"},
- *       {"json", 0, NULL, CLI_CMD(CMD_INFO), "info: JSON output"},
- *       {"help", 'h', NULL, CLI_CMD_ALL, "show this help"},
- *       {"version", 'V', NULL, CLI_CMD_ALL, "show the version"},
- *       {NULL, 0, NULL, 0, NULL},
+ *       {"data-shards", 'k', "K", CLI_CMD(CMD_ENCODE), "data shards", O_K},
+ *       {"json", 0, NULL, CLI_CMD(CMD_INFO), "info: JSON output", O_JSON},
+ *       {"help", 'h', NULL, CLI_CMD_ALL, "show this help", O_HELP},
+ *       {"version", 'V', NULL, CLI_CMD_ALL, "show the version", O_VERSION},
+ *       {NULL, 0, NULL, 0, NULL, 0},
  *   };
  *   static struct cli_opts set;
  *   cli_opts_init(&set, options);
  *   ... cli_command_find(argc, argv, set.longopts, ...) ...
  *   optind = 1;
- *   while ((i = cli_opts_next(&set, argc, argv, &cmd, &status)) >= 0)
- *     switch (i) { case O_K: ... optarg ... }
- *   if (i == CLI_OPT_STOP) return status;
+ *   while ((id = cli_opts_next(&set, argc, argv, &cmd, &status)) >= 0)
+ *     switch (id) { case O_K: ... optarg ... }
+ *   if (id == CLI_OPT_STOP) return status;
  *
- * "help" and "version" are handled by cli_opts_next() itself (usage, or
- * the version, on stdout; CLI_OPT_STOP with CLI_EXIT_OK).
+ * A tool without subcommands gives every row CLI_CMD_ALL and reads its
+ * options with cli_opts_next_tool() instead.  "help" and "version" are
+ * handled by the parser itself (usage, or the version, on stdout;
+ * CLI_OPT_STOP with CLI_EXIT_OK).  --help prints one line per row:
+ *
+ *   "  -k, --data-shards K  help" or "      --json               help"
+ *
+ * with the help texts in one column, the widest row's width plus two.
  */
 struct cli_opt {
   const char *name;  /* long name without "--"; NULL ends the table */
@@ -250,6 +236,7 @@ struct cli_opt {
   const char *arg;   /* the value's name in --help ("K"); NULL: a flag */
   unsigned commands; /* CLI_CMD() bits of the commands that take it */
   const char *help;  /* one line for --help */
+  int id;            /* what the parser returns for it (>= 0) */
 };
 #define CLI_CMD(i) (1u << (i))
 #define CLI_CMD_ALL (~0u)
@@ -277,8 +264,8 @@ struct cli_opts {
  */
 int cli_opts_init(struct cli_opts *set, const struct cli_opt *table);
 
-/* Prints "  -k, --data-shards K    help" for every option one of the
- * |commands| bits takes. */
+/* Prints the --help line of every option one of the |commands| bits
+ * takes (CLI_CMD_ALL: all of them). */
 void cli_opts_help(FILE *f, const struct cli_opts *set, unsigned commands);
 
 /* Prints "Usage: pf-x NAME SYNOPSIS" and the summary line; with
@@ -288,7 +275,7 @@ void cli_opts_usage(FILE *f, const struct cli_opts *set,
 
 /*
  * getopt_long() over |cmd|'s options (set optind = 1 first).  Returns
- * the table index of the next option (optarg holds its value), or
+ * the id of the next option (optarg holds its value), or
  * CLI_OPT_END when all are read, or CLI_OPT_STOP with the exit status in
  * |*status| after handling --help or --version (CLI_EXIT_OK), or after
  * printing why and the usage to stderr (CLI_EXIT_USAGE): an unknown
@@ -296,5 +283,15 @@ void cli_opts_usage(FILE *f, const struct cli_opts *set,
  */
 int cli_opts_next(const struct cli_opts *set, int argc, char **argv,
                   const struct cli_opts_cmd *cmd, int *status);
+
+/*
+ * The same for a tool without subcommands ("pf-x [options] OPERAND..."):
+ * options and operands may mix (GNU order; "--" ends the options), and
+ * once it returns CLI_OPT_END the operands are argv[optind..argc-1].
+ * --help prints |usage| on stdout; an unknown option or a missing value
+ * prints why and |usage| on stderr (CLI_OPT_STOP, CLI_EXIT_USAGE).
+ */
+int cli_opts_next_tool(const struct cli_opts *set, int argc, char **argv,
+                       void (*usage)(FILE *), int *status);
 
 #endif /* PF_CLI_H */

@@ -30,28 +30,32 @@
 #define C_INFO CLI_CMD(CMD_INFO)
 #define C_BENCH CLI_CMD(CMD_BENCH)
 
-/* Every option, in the order of enum O_* (pf-fec.h); doc/man/pf-fec.1
- * lists the same long options. */
+/* Every option, with its O_* id (pf-fec.h); doc/man/pf-fec.1 lists the
+ * same long options. */
 static const struct cli_opt options[] = {
     {"code", 0, "gf8|gf16", C_ENC | C_DEC | C_BENCH,
-     "erasure code (default gf8)"},
+     "erasure code (default gf8)", O_CODE},
     {"data-shards", 'k', "K", C_ENC | C_DEC | C_BENCH,
-     "data shards per block (default " STR(DEFAULT_K) ")"},
+     "data shards per block (default " STR(DEFAULT_K) ")", O_K},
     {"parity-shards", 'm', "M", C_ENC | C_DEC | C_BENCH,
-     "parity shards per block (default " STR(DEFAULT_M) ")"},
+     "parity shards per block (default " STR(DEFAULT_M) ")", O_M},
     {"shard-size", 0, "N", C_ENC | C_DEC | C_BENCH,
-     "bytes per shard (default " STR(DEFAULT_SHARD_BYTES) "; even for gf16)"},
+     "bytes per shard (default " STR(DEFAULT_SHARD_BYTES) "; even for gf16)",
+     O_SIZE},
     {"format", 0, "stream|raw", C_ENC | C_DEC,
-     "shard stream (default) or bare shards"},
-    {"lost", 0, "I,J,...", C_DEC, "raw decode: indices of lost shards"},
-    {"strict", 0, NULL, C_DEC, "decode: damaged records are fatal"},
-    {"json", 0, NULL, C_INFO | C_BENCH, "info, bench: JSON output"},
-    {"records", 0, NULL, C_INFO, "info: list every record"},
+     "shard stream (default) or bare shards", O_FORMAT},
+    {"lost", 0, "I,J,...", C_DEC, "raw decode: indices of lost shards",
+     O_LOST},
+    {"strict", 0, NULL, C_DEC, "decode: damaged records are fatal",
+     O_STRICT},
+    {"json", 0, NULL, C_INFO | C_BENCH, "info, bench: JSON output", O_JSON},
+    {"records", 0, NULL, C_INFO, "info: list every record", O_RECORDS},
     {"seconds", 0, "S", C_BENCH,
-     "bench: time per measurement (default " STR(DEFAULT_SECONDS) ")"},
-    {"help", 'h', NULL, CLI_CMD_ALL, "show this help"},
-    {"version", 'V', NULL, CLI_CMD_ALL, "show the version"},
-    {NULL, 0, NULL, 0, NULL},
+     "bench: time per measurement (default " STR(DEFAULT_SECONDS) ")",
+     O_SECONDS},
+    {"help", 'h', NULL, CLI_CMD_ALL, "show this help", O_HELP},
+    {"version", 'V', NULL, CLI_CMD_ALL, "show the version", O_VERSION},
+    {NULL, 0, NULL, 0, NULL, 0},
 };
 
 struct command {

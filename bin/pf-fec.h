@@ -22,7 +22,7 @@
 /* The subcommands, in the order of pf-fec.c's command table. */
 enum { CMD_ENCODE, CMD_DECODE, CMD_INFO, CMD_BENCH };
 
-/* The options, in the order of pf-fec.c's option table; struct
+/* The options' ids in pf-fec.c's option table; struct
  * opts.given has bit OPT(O_x) set for each option on the command line. */
 enum {
   O_CODE,

@@ -12,7 +12,7 @@
  * is dropped on this side.  No allocation per frame once warm.
  */
 #include <errno.h>
-#include <getopt.h>
+#include <getopt.h> /* optind, optarg */
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -27,7 +27,7 @@
 #include "framing.h"
 #include "stream_opts.h"
 
-#define DEFAULT_FEC_PERCENT 15u /* pf-recv accepts up to the maximum */
+#define DEFAULT_FEC_PERCENT 15 /* pf-recv accepts up to the maximum */
 /* Datagrams per pf_udp_send_segments(): one GSO super-packet of the
  * default 1452-byte datagrams.  pf_sender seals datagrams as it hands
  * them out, so a frame goes out super-packet by super-packet while the
@@ -51,15 +51,34 @@
 enum {
   LONG_RATE = CLI_SO_TOOL,
   LONG_GEN_KEY,
+  OPT_INPUT = 'i',
 };
 
-static const struct option long_options[] = {
-    CLI_STREAM_LONGOPTS,
-    {"input", required_argument, NULL, 'i'},
-    {"rate", required_argument, NULL, LONG_RATE},
-    {"gen-key", required_argument, NULL, LONG_GEN_KEY},
-    {NULL, 0, NULL, 0},
+/* Every option in --help order; doc/man/pf-send.1 lists the same. */
+static const struct cli_opt options[] = {
+    {"input", 'i', "FILE", CLI_CMD_ALL, "read FILE instead of standard input",
+     OPT_INPUT},
+    CLI_STREAM_OPTS_FRAMING,
+    {"fec-percent", 0, "P", CLI_CMD_ALL,
+     "parity per block in percent, 0..90 (default " CLI_STR(
+         DEFAULT_FEC_PERCENT) ")",
+     CLI_SO_FEC_PERCENT},
+    CLI_STREAM_OPTS_GEOMETRY,
+    {"rate", 0, "R", CLI_CMD_ALL,
+     "pacing rate in bits/s, suffix k/M/G (default 0: unpaced)", LONG_RATE},
+    CLI_STREAM_OPTS_KEY,
+    {"no-encrypt", 0, NULL, CLI_CMD_ALL, "send unsealed datagrams",
+     CLI_SO_NO_ENCRYPT},
+    CLI_STREAM_OPTS_AEAD,
+    {"gen-key", 0, "FILE", CLI_CMD_ALL, "write a fresh key file and exit",
+     LONG_GEN_KEY},
+    CLI_STREAM_OPTS_IO,
+    {"stats-json", 0, "FILE|-", CLI_CMD_ALL, "JSON-lines statistics",
+     CLI_SO_STATS_JSON},
+    CLI_STREAM_OPTS_TAIL,
 };
+
+static struct cli_opts optset;
 
 struct opts {
   struct cli_stream_opts so; /* the options pf-recv shares */
@@ -79,25 +98,10 @@ static void usage(FILE *f) {
           "       %s --gen-key FILE [--aead NAME]\n"
           "Send frames from standard input as a punktfunk/1 stream to "
           "pf-recv.\n\n"
-          "Options:\n"
-          "  -i, --input FILE            read FILE instead of standard "
-          "input\n"
-          CLI_STREAM_HELP_FRAMING
-          "      --fec-percent P         parity per block in percent, "
-          "0..90 (default %u)\n"
-          CLI_STREAM_HELP_GEOMETRY
-          "      --rate R                pacing rate in bits/s, suffix "
-          "k/M/G (default 0: unpaced)\n"
-          CLI_STREAM_HELP_KEY
-          "      --no-encrypt            send unsealed datagrams\n"
-          CLI_STREAM_HELP_AEAD
-          "      --gen-key FILE          write a fresh key file and exit\n"
-          CLI_STREAM_HELP_IO
-          "      --stats-json FILE|-     JSON-lines statistics\n"
-          CLI_STREAM_HELP_TAIL
-          "\nSee pf-send(1).\n",
-          cli_prog, cli_prog, DEFAULT_FEC_PERCENT, CLI_STREAM_DEFAULT_K,
-          CLI_STREAM_DEFAULT_SHARD);
+          "Options:\n",
+          cli_prog, cli_prog);
+  cli_opts_help(f, &optset, CLI_CMD_ALL);
+  fprintf(f, "\nSee pf-send(1).\n");
 }
 
 static int usage_error(void) {
@@ -108,11 +112,15 @@ static int usage_error(void) {
 static int parse_args(int argc, char **argv, struct opts *o, int *done) {
   int c, status;
 
-  while ((c = cli_stream_getopt(argc, argv, "hVi:" CLI_STREAM_SHORTOPTS,
-                                long_options, &o->so, usage, &status)) !=
-         -1) {
+  if (cli_opts_init(&optset, options) != 0) {
+    cli_error("internal error: option table too large");
+    *done = 1;
+    return CLI_EXIT_FAIL;
+  }
+  while ((c = cli_stream_getopt(&optset, argc, argv, &o->so, usage,
+                                &status)) != -1) {
     switch (c) {
-    case 'i':
+    case OPT_INPUT:
       o->input = optarg;
       break;
     case LONG_RATE:

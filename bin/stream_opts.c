@@ -55,7 +55,7 @@ int cli_stream_opt(int c, const char *arg, struct cli_stream_opts *o) {
   uint64_t v = 0;
 
   switch (c) {
-  case 'f':
+  case CLI_SO_FRAMING:
     r = fr_parse(arg, &o->framing);
     break;
   case CLI_SO_CODEC:
@@ -115,10 +115,10 @@ int cli_stream_opt(int c, const char *arg, struct cli_stream_opts *o) {
       r = -1;
     }
     break;
-  case 'q':
+  case CLI_SO_QUIET:
     o->quiet = 1;
     break;
-  case 'v':
+  case CLI_SO_VERBOSE:
     o->verbose = 1;
     break;
   default:
@@ -127,39 +127,25 @@ int cli_stream_opt(int c, const char *arg, struct cli_stream_opts *o) {
   return r != 0 ? -1 : 1;
 }
 
-int cli_stream_getopt(int argc, char **argv, const char *shortopts,
-                      const struct option *longopts, struct cli_stream_opts *o,
-                      void (*usage)(FILE *), int *exit_status) {
-  int c, r, li;
+int cli_stream_getopt(const struct cli_opts *set, int argc, char **argv,
+                      struct cli_stream_opts *o, void (*usage)(FILE *),
+                      int *exit_status) {
+  int id, r, status;
 
   *exit_status = -1;
-  for (;;) {
-    li = -1;
-    c = getopt_long(argc, argv, shortopts, longopts, &li);
-    if (c == -1)
-      break;
-    r = cli_stream_opt(c, optarg, o);
-    if (r > 0)
-      continue;
-    if (r < 0 || c == '?' || c == ':') {
+  while ((id = cli_opts_next_tool(set, argc, argv, usage, &status)) >= 0) {
+    r = cli_stream_opt(id, optarg, o);
+    if (r == 0)
+      return id;
+    if (r < 0) {
       usage(stderr);
       *exit_status = CLI_EXIT_USAGE;
       return -1;
     }
-    if (c == 'h') {
-      usage(stdout);
-      *exit_status = CLI_EXIT_OK;
-      return -1;
-    }
-    if (c == 'V') {
-      cli_print_version();
-      *exit_status = CLI_EXIT_OK;
-      return -1;
-    }
-    /* The --no-encrypt rule looks at every address the tool uses. */
-    if (li >= 0 && strcmp(longopts[li].name, "peer") == 0)
-      o->peer = optarg;
-    return c;
+  }
+  if (id == CLI_OPT_STOP) {
+    *exit_status = status;
+    return -1;
   }
   o->addr = optind < argc ? argv[optind] : NULL;
   return -1;

@@ -5,16 +5,18 @@
  * the small run-time helpers both tools need around them (key, statistics,
  * signals, UDP socket).
  *
- * Each tool keeps its own `struct option` table (the man-page test
- * compares each tool's --help with its man page) and its own options; it reads
- * its arguments with cli_stream_getopt(), which parses the shared ones
+ * Each tool has one option table (struct cli_opt, cli.h) in its --help
+ * order: the shared rows come from the CLI_STREAM_OPTS_* macros below,
+ * its own rows and the shared options whose --help text differs per tool
+ * it writes itself.  getopt and --help both come from that table (the
+ * man-page test compares each tool's --help with its man page).  It reads
+ * its arguments with cli_stream_getopt(), which parses the shared options
  * and hands back the rest.  It includes framing.h.
  * Not part of the library: no API or ABI promise.
  */
 #ifndef PF_STREAM_OPTS_H
 #define PF_STREAM_OPTS_H
 
-#include <getopt.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -25,16 +27,22 @@
 #include "framing.h"
 
 /* Defaults both sides must agree on. */
-#define CLI_STREAM_DEFAULT_SHARD 1388u
-#define CLI_STREAM_DEFAULT_K 200u
+#define CLI_STREAM_DEFAULT_SHARD 1388 /* plain numbers: --help prints them */
+#define CLI_STREAM_DEFAULT_K 200
 #define CLI_STREAM_DEFAULT_MAX_FRAME (64u * 1024u * 1024u)
 /* Pipe buffer pf-send asks for on its input and pf-recv on its output
  * (cli_pipe_grow()): a 200 kB video frame in one trip. */
 #define PIPE_BYTES (1024u * 1024u)
 
-/* getopt_long() values of the shared long options; a tool numbers its
- * own from CLI_SO_TOOL on. */
+/* The ids (struct cli_opt) of the shared options; a tool numbers its
+ * own long-only options from CLI_SO_TOOL on and uses the letter as the id
+ * of the others. */
 enum {
+  CLI_SO_FRAMING = 'f',
+  CLI_SO_QUIET = 'q',
+  CLI_SO_VERBOSE = 'v',
+  CLI_SO_HELP = 'h',
+  CLI_SO_VERSION = 'V',
   CLI_SO_FEC = 256,
   CLI_SO_FEC_PERCENT,
   CLI_SO_MAX_K,
@@ -52,37 +60,63 @@ enum {
   CLI_SO_TOOL,
 };
 
-/* The long options both tools share (they map to CLI_SO_* or to the
- * short option); each tool's table adds its own and the terminator. */
-#define CLI_STREAM_LONGOPTS                                                    \
-  {"help", no_argument, NULL, 'h'},                                            \
-  {"version", no_argument, NULL, 'V'},                                         \
-  {"framing", required_argument, NULL, 'f'},                                   \
-  {"codec", required_argument, NULL, CLI_SO_CODEC},                            \
-  {"fec", required_argument, NULL, CLI_SO_FEC},                                \
-  {"fec-percent", required_argument, NULL, CLI_SO_FEC_PERCENT},                \
-  {"max-data-per-block", required_argument, NULL, CLI_SO_MAX_K},               \
-  {"shard-size", required_argument, NULL, CLI_SO_SHARD},                       \
-  {"mtu", required_argument, NULL, CLI_SO_MTU},                                \
-  {"max-frame-size", required_argument, NULL, CLI_SO_MAX_FRAME},               \
-  {"key-file", required_argument, NULL, CLI_SO_KEY_FILE},                      \
-  {"no-encrypt", no_argument, NULL, CLI_SO_NO_ENCRYPT},                        \
-  {"insecure", no_argument, NULL, CLI_SO_INSECURE},                            \
-  {"aead", required_argument, NULL, CLI_SO_AEAD},                              \
-  {"io", required_argument, NULL, CLI_SO_IO},                                  \
-  {"stats-json", required_argument, NULL, CLI_SO_STATS_JSON},                  \
-  {"stats-interval", required_argument, NULL, CLI_SO_STATS_INTERVAL},          \
-  {"quiet", no_argument, NULL, 'q'},                                           \
-  {"verbose", no_argument, NULL, 'v'}
+#define CLI_STR_(x) #x
+#define CLI_STR(x) CLI_STR_(x)
 
-/* The short options among them, for the tool's getopt string. */
-#define CLI_STREAM_SHORTOPTS "f:qv"
+/*
+ * The option-table rows both tools share, in groups as their --help
+ * lists them.  --fec-percent, --no-encrypt and --stats-json are shared
+ * too (CLI_SO_FEC_PERCENT, CLI_SO_NO_ENCRYPT, CLI_SO_STATS_JSON) but each
+ * tool writes its own row: their --help text differs.
+ */
+#define CLI_STREAM_OPTS_FRAMING                                                \
+  {"framing", 'f', "MODE", CLI_CMD_ALL,                                        \
+   "length (default), fixed:N, raw, annexb, ivf", CLI_SO_FRAMING},             \
+  {"codec", 0, "h264|h265", CLI_CMD_ALL, "annexb: the codec (default h264)",   \
+   CLI_SO_CODEC},                                                              \
+  {"fec", 0, "gf8|gf16|none", CLI_CMD_ALL, "erasure code (default gf8)",       \
+   CLI_SO_FEC}
+
+#define CLI_STREAM_OPTS_GEOMETRY                                               \
+  {"max-data-per-block", 0, "K", CLI_CMD_ALL,                                  \
+   "data shards per FEC block (default " CLI_STR(CLI_STREAM_DEFAULT_K) ")",    \
+   CLI_SO_MAX_K},                                                              \
+  {"shard-size", 0, "N", CLI_CMD_ALL,                                          \
+   "bytes per shard, even (default " CLI_STR(CLI_STREAM_DEFAULT_SHARD) ")",    \
+   CLI_SO_SHARD},                                                              \
+  {"mtu", 0, "N", CLI_CMD_ALL, "derive --shard-size from a link MTU",          \
+   CLI_SO_MTU}
+
+#define CLI_STREAM_OPTS_KEY                                                    \
+  {"max-frame-size", 0, "SIZE", CLI_CMD_ALL, "largest frame (default 64M)",    \
+   CLI_SO_MAX_FRAME},                                                          \
+  {"key-file", 0, "FILE", CLI_CMD_ALL, "key file (or env PF_KEY_FILE)",        \
+   CLI_SO_KEY_FILE}
+
+#define CLI_STREAM_OPTS_AEAD                                                   \
+  {"insecure", 0, NULL, CLI_CMD_ALL, "allow --no-encrypt beyond loopback",     \
+   CLI_SO_INSECURE},                                                           \
+  {"aead", 0, "NAME", CLI_CMD_ALL, "aes128gcm or chacha20poly1305",            \
+   CLI_SO_AEAD}
+
+#define CLI_STREAM_OPTS_IO                                                     \
+  {"io", 0, "uring|mmsg", CLI_CMD_ALL, "socket backend (default uring)",       \
+   CLI_SO_IO}
+
+#define CLI_STREAM_OPTS_TAIL                                                   \
+  {"stats-interval", 0, "S", CLI_CMD_ALL,                                      \
+   "seconds between statistics (default 1)", CLI_SO_STATS_INTERVAL},           \
+  {"quiet", 'q', NULL, CLI_CMD_ALL, "no summary line", CLI_SO_QUIET},          \
+  {"verbose", 'v', NULL, CLI_CMD_ALL, "library diagnostics", CLI_SO_VERBOSE},  \
+  {"help", 'h', NULL, CLI_CMD_ALL, "show this help", CLI_SO_HELP},             \
+  {"version", 'V', NULL, CLI_CMD_ALL, "show the version", CLI_SO_VERSION},     \
+  {NULL, 0, NULL, 0, NULL, 0}
 
 struct cli_stream_opts {
   const char *key_file, *stats_json;
-  /* Recorded by cli_stream_getopt() for the --no-encrypt rule: the
-   * tool's address operand (pf-send's HOST:PORT, pf-recv's [ADDR:]PORT)
-   * and the value of a tool option named --peer. */
+  /* For the --no-encrypt rule: the tool's address operand (pf-send's
+   * HOST:PORT, pf-recv's [ADDR:]PORT; recorded by cli_stream_getopt())
+   * and pf-recv's --peer (set by pf-recv). */
   const char *addr, *peer;
   struct fr_spec framing;
   uint32_t fec, fec_percent, k, shard, mtu, backend, aead;
@@ -95,22 +129,24 @@ struct cli_stream_opts {
 void cli_stream_opts_default(struct cli_stream_opts *o, uint32_t fec_percent);
 
 /*
- * Handles getopt_long() result |c| with |arg| if it is a shared option:
+ * Handles the option with id |c| and value |arg| if it is a shared one:
  * returns 1 (taken), 0 (not a shared option: the tool's own or unknown)
  * or -1 (invalid value; error message printed, the tool prints usage).
  */
 int cli_stream_opt(int c, const char *arg, struct cli_stream_opts *o);
 
 /*
- * getopt_long() that handles the shared options, -h/--help (|usage| on
- * stdout), -V/--version and invalid options itself.  Returns the next of
- * the tool's own options, or -1 when parsing ends: then *exit_status is
- * -1 when all options were read, else the status to exit with (0 after
- * help or version, CLI_EXIT_USAGE after an error and usage on stderr).
+ * cli_opts_next_tool() over the tool's table |set| that handles the
+ * shared options, --help (|usage| on stdout), --version and invalid
+ * options itself.  Returns the id of the next of the tool's own options
+ * (optarg holds its value), or -1 when parsing ends: then *exit_status is
+ * -1 when all options were read (the operands are argv[optind..]), else
+ * the status to exit with (0 after help or version, CLI_EXIT_USAGE after
+ * an error and usage on stderr).
  */
-int cli_stream_getopt(int argc, char **argv, const char *shortopts,
-                      const struct option *longopts, struct cli_stream_opts *o,
-                      void (*usage)(FILE *), int *exit_status);
+int cli_stream_getopt(const struct cli_opts *set, int argc, char **argv,
+                      struct cli_stream_opts *o, void (*usage)(FILE *),
+                      int *exit_status);
 
 /*
  * After parsing: derives --shard-size from --mtu, shrinks the default
@@ -176,41 +212,5 @@ void cli_meter_rates(struct cli_meter *m, uint64_t now, uint64_t bytes,
                      double *elapsed, double *rate, double *inst);
 
 void cli_meter_close(struct cli_meter *m);
-
-/* ------------------------------------------------ shared --help lines */
-
-#define CLI_STREAM_HELP_FRAMING                                                \
-  "  -f, --framing MODE          length (default), fixed:N, raw, "             \
-  "annexb, ivf\n"                                                              \
-  "      --codec h264|h265       annexb: the codec (default h264)\n"           \
-  "      --fec gf8|gf16|none     erasure code (default gf8)\n"
-
-/* Takes two %u: CLI_STREAM_DEFAULT_K and CLI_STREAM_DEFAULT_SHARD. */
-#define CLI_STREAM_HELP_GEOMETRY                                               \
-  "      --max-data-per-block K  data shards per FEC block (default "          \
-  "%u)\n"                                                                      \
-  "      --shard-size N          bytes per shard, even (default "              \
-  "%u)\n"                                                                      \
-  "      --mtu N                 derive --shard-size from a link "             \
-  "MTU\n"
-
-#define CLI_STREAM_HELP_KEY                                                    \
-  "      --max-frame-size SIZE   largest frame (default 64M)\n"                \
-  "      --key-file FILE         key file (or env PF_KEY_FILE)\n"
-
-#define CLI_STREAM_HELP_AEAD                                                   \
-  "      --insecure              allow --no-encrypt beyond loopback\n"        \
-  "      --aead NAME             aes128gcm or chacha20poly1305\n"
-
-#define CLI_STREAM_HELP_IO                                                     \
-  "      --io uring|mmsg         socket backend (default uring)\n"
-
-#define CLI_STREAM_HELP_TAIL                                                   \
-  "      --stats-interval S      seconds between statistics "                  \
-  "(default 1)\n"                                                              \
-  "  -q, --quiet                 no summary line\n"                            \
-  "  -v, --verbose               library diagnostics\n"                        \
-  "  -h, --help                  show this help\n"                             \
-  "  -V, --version               show the version\n"
 
 #endif /* PF_STREAM_OPTS_H */

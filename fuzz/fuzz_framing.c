@@ -1,8 +1,8 @@
 /*
  * fuzz_framing.c -- libFuzzer target for the tools' input framing
- * (bin/framing.c: length, fixed:N, raw, Annex B H.264/H.265, IVF) and
- * for the stream descriptor record (pf_stream_desc_decode), which arrives from
- * the network.
+ * (bin/framing.c: length, fixed:N, raw; framing_annexb.c: Annex B
+ * H.264/H.265; framing_ivf.c: IVF) and for the stream descriptor record
+ * (pf_stream_desc_decode), which arrives from the network.
  *
  * Input: byte 0 picks the mode, byte 1 the largest frame (small, so the
  * limits are reached), the rest is the stream.  The reader reads it from
