@@ -138,6 +138,13 @@ int cli_parse_seconds(const char *str, double min_s, double max_s,
 int cli_parse_aead(const char *str, uint32_t *aead);
 const char *cli_aead_name(uint32_t aead);
 
+/* Maps "gf8" / "gf16" to PF_FEC_GF8 / PF_FEC_GF16 (the tools' spelling of
+ * a FEC scheme); -1 (no message: each tool names its own option) for
+ * anything else. */
+int cli_fec_scheme_parse(const char *str, uint32_t *fec_scheme);
+/* "gf8" or "gf16" (anything but PF_FEC_GF16 is gf8). */
+const char *cli_fec_scheme_name(uint32_t fec_scheme);
+
 /* Maps "uring" / "io_uring" to PF_UDP_IO_URING and "mmsg" to
  * PF_UDP_IO_MMSG (--io NAME); -1 (no message) for anything else. */
 int cli_udp_backend_parse(const char *name);

@@ -232,3 +232,17 @@ int cli_udp_backend_parse(const char *name) {
   return -1;
 }
 
+
+int cli_fec_scheme_parse(const char *str, uint32_t *fec_scheme) {
+  if (strcmp(str, "gf8") == 0)
+    *fec_scheme = PF_FEC_GF8;
+  else if (strcmp(str, "gf16") == 0)
+    *fec_scheme = PF_FEC_GF16;
+  else
+    return -1;
+  return 0;
+}
+
+const char *cli_fec_scheme_name(uint32_t fec_scheme) {
+  return fec_scheme == PF_FEC_GF16 ? "gf16" : "gf8";
+}

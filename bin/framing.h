@@ -119,6 +119,8 @@ int fr_writer_finish(struct fr_writer *w);
 /* IVF pts <-> ns with the timebase num/den of the file header. */
 uint64_t fr_ivf_pts_to_ns(uint64_t pts, uint32_t num, uint32_t den);
 uint64_t fr_ivf_ns_to_pts(uint64_t ns, uint32_t num, uint32_t den);
+/* The same with the timebase read from a 32-byte IVF file header. */
+uint64_t fr_ivf_header_ns_to_pts(const uint8_t *header, uint64_t ns);
 
 
 /* The START / END stream descriptors that carry the framing and, for

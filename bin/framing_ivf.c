@@ -50,6 +50,10 @@ uint64_t fr_ivf_ns_to_pts(uint64_t ns, uint32_t num, uint32_t den) {
   return (uint64_t)(((unsigned __int128)ns * den + d / 2) / d);
 }
 
+uint64_t fr_ivf_header_ns_to_pts(const uint8_t *header, uint64_t ns) {
+  return fr_ivf_ns_to_pts(ns, get_le32(header + 20), get_le32(header + 16));
+}
+
 int fr_ivf_read_header(struct fr_reader *r) {
   ssize_t n;
 

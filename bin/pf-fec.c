@@ -108,7 +108,7 @@ static void usage(FILE *f) {
 /* ------------------------------------------------------------ helpers */
 
 const char *code_name(uint32_t fec_scheme) {
-  return fec_scheme == PF_FEC_GF16 ? "gf16" : "gf8";
+  return cli_fec_scheme_name(fec_scheme);
 }
 
 static uint32_t code_max_shards(uint32_t fec_scheme) {
@@ -218,11 +218,7 @@ static int parse_options(const struct command *cmd, int argc, char **argv,
     o->given |= OPT(i);
     switch (i) {
     case O_CODE:
-      if (strcmp(optarg, "gf8") == 0)
-        o->fec_scheme = PF_FEC_GF8;
-      else if (strcmp(optarg, "gf16") == 0)
-        o->fec_scheme = PF_FEC_GF16;
-      else {
+      if (cli_fec_scheme_parse(optarg, &o->fec_scheme) != 0) {
         cli_error("invalid code '%s': expected gf8 or gf16", optarg);
         return CLI_EXIT_USAGE;
       }

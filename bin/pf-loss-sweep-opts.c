@@ -122,11 +122,7 @@ static int parse_codes(const char *arg, struct sweep_opts *o) {
   strcpy(buf, arg);
   for (p = strtok_r(buf, ",", &save); p; p = strtok_r(NULL, ",", &save)) {
     uint32_t fec_scheme;
-    if (strcmp(p, "gf8") == 0)
-      fec_scheme = PF_FEC_GF8;
-    else if (strcmp(p, "gf16") == 0)
-      fec_scheme = PF_FEC_GF16;
-    else
+    if (cli_fec_scheme_parse(p, &fec_scheme) != 0)
       goto bad;
     for (i = 0; i < o->ncodes; i++)
       if (o->codes[i] == fec_scheme)

@@ -83,7 +83,7 @@ const char *code_upper(uint32_t c) {
 }
 
 const char *code_lower(uint32_t c) {
-  return c == PF_FEC_GF16 ? "gf16" : "gf8";
+  return cli_fec_scheme_name(c);
 }
 
 static int make_series(struct sweep *sw) {

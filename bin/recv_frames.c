@@ -80,11 +80,6 @@ static int handle_desc(struct recv_state *s, const struct opts *o,
   return 0;
 }
 
-static uint32_t get_le32(const uint8_t *p) {
-  return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-         (uint32_t)p[3] << 24;
-}
-
 /* Queues one data frame for the writer; returns 0 or -1 (error
  * printed: the writer failed). */
 static int queue_frame(struct recv_state *s, const struct opts *o,
@@ -97,8 +92,7 @@ static int queue_frame(struct recv_state *s, const struct opts *o,
       s->skipped++; /* no file header yet: cannot be written */
       return 0;
     }
-    pts = fr_ivf_ns_to_pts(f->pts_ns, get_le32(s->ivf_header + 20),
-                           get_le32(s->ivf_header + 16));
+    pts = fr_ivf_header_ns_to_pts(s->ivf_header, f->pts_ns);
   }
   rv = ro_push(s->out, f->data, f->len, pts);
   if (rv == 0) {

@@ -26,13 +26,9 @@ void cli_stream_opts_default(struct cli_stream_opts *o, uint32_t fec_percent) {
 }
 
 static int parse_fec(const char *s, uint32_t *fec) {
-  if (strcmp(s, "gf8") == 0)
-    *fec = PF_FEC_GF8;
-  else if (strcmp(s, "gf16") == 0)
-    *fec = PF_FEC_GF16;
-  else if (strcmp(s, "none") == 0)
+  if (strcmp(s, "none") == 0)
     *fec = PF_STREAM_DESC_FEC_NONE;
-  else {
+  else if (cli_fec_scheme_parse(s, fec) != 0) {
     cli_error("invalid fec '%s': expected gf8, gf16 or none", s);
     return -1;
   }
@@ -70,7 +66,8 @@ int cli_stream_opt(int c, const char *arg, struct cli_stream_opts *o) {
     o->fec_percent_given = 1;
     break;
   case CLI_SO_MAX_K:
-    r = cli_parse_u32(arg, 1, 65535, "max data per block", &o->k);
+    r = cli_parse_u32(arg, 1, PF_PKT_MAX_DATA_PER_BLOCK, "max data per block",
+                      &o->k);
     break;
   case CLI_SO_SHARD:
     r = cli_parse_u32(arg, 2, PF_PKT_MAX_SHARD_PAYLOAD, "shard size",
@@ -159,10 +156,11 @@ int cli_stream_opts_finish(struct cli_stream_opts *o) {
       return -1;
     }
   }
-  /* A frame may span at most 65535 blocks: with small blocks the
-   * default largest frame shrinks to fit (the same on both sides). */
-  if (!o->max_frame_given && 65535ull * o->k * o->shard < o->max_frame)
-    o->max_frame = 65535ull * o->k * o->shard;
+  /* A frame may span at most PF_PKT_MAX_BLOCKS blocks: with small blocks
+   * the default largest frame shrinks to fit (the same on both sides). */
+  if (!o->max_frame_given &&
+      (uint64_t)PF_PKT_MAX_BLOCKS * o->k * o->shard < o->max_frame)
+    o->max_frame = (uint64_t)PF_PKT_MAX_BLOCKS * o->k * o->shard;
   cli_log_to_stderr(o->verbose ? PF_LOG_INFO : PF_LOG_WARN);
   return 0;
 }
@@ -251,7 +249,8 @@ uint32_t cli_stream_fec_scheme(const struct cli_stream_opts *o) {
 }
 
 const char *cli_stream_fec_name(uint32_t fec) {
-  return fec == PF_FEC_GF16 ? "gf16" : fec == PF_FEC_GF8 ? "gf8" : "none";
+  return fec == PF_FEC_GF16 || fec == PF_FEC_GF8 ? cli_fec_scheme_name(fec)
+                                                 : "none";
 }
 
 uint32_t cli_stream_framing_arg(const struct cli_stream_opts *o) {

@@ -37,7 +37,7 @@
   (offsetof(pf_sender_stats, fec_percent) + sizeof(uint32_t))
 
 #define MAX_QUEUED_FRAMES 64u
-#define MAX_BLOCKS 65535u
+#define MAX_BLOCKS PF_PKT_MAX_BLOCKS
 /* Coders kept per sender: a few dozen shapes serve every AU size (see
  * coder_shape()). */
 #define FEC_CACHE_GF8 64u
@@ -154,7 +154,7 @@ static int check_config(const pf_sender_config *c, uint32_t *ceiling) {
     return PF_ERR_INVALID_ARGUMENT;
   }
   if (c->fec_percent > PF_FEC_PERCENT_MAX || c->max_data_per_block == 0 ||
-      c->max_data_per_block > 65535u || c->shard_payload == 0 ||
+      c->max_data_per_block > PF_PKT_MAX_DATA_PER_BLOCK || c->shard_payload == 0 ||
       (c->shard_payload & 1u) != 0 ||
       c->shard_payload > PF_PKT_MAX_SHARD_PAYLOAD || c->version > 255u ||
       c->direction > PF_DIR_CLIENT || c->max_frame_bytes == 0 ||

@@ -716,6 +716,11 @@ PF_EXTERN PF_WARN_UNUSED int pf_shard_reader_next(pf_shard_reader *r,
 #define PF_PKT_MAX_DATAGRAM 9216u
 /** Largest shard payload: PF_PKT_MAX_DATAGRAM - 40 - 24. */
 #define PF_PKT_MAX_SHARD_PAYLOAD 9152u
+/** Most FEC blocks one AU may span (block_count is 16 bits). */
+#define PF_PKT_MAX_BLOCKS 65535u
+/** Most data shards per block, K_max (block_data_shards is 16 bits; GF8
+ *  blocks are further bounded by PF_FEC8_MAX_SHARDS). */
+#define PF_PKT_MAX_DATA_PER_BLOCK 65535u
 /** Smallest shard payload a client accepts from a host. */
 #define PF_PKT_MIN_SHARD_PAYLOAD 512u
 /** Largest parity share of pf_sender_set_fec_percent(), in percent. */
