@@ -53,99 +53,102 @@ const struct loss_cmd loss_cmd_drop = {
     drop_options,
 };
 
-#define DROP_BUF (2 * PF_SHARD_MAX_RECORD_BYTES)
+/* Prints why the stream cannot be walked on: |rv| and |ev| from
+ * pf_shard_reader_next() (an error, or a DAMAGED stretch, which a
+ * record filter cannot pass on: its record boundaries are unknown). */
+static void drop_stream_error(int rv, const pf_shard_event *ev) {
+  if (ev->why == PF_SHARD_WHY_TRUNCATED) {
+    if (ev->length < PF_SHARD_HEADER_BYTES)
+      cli_error("drop: truncated record header at offset %" PRIu64
+                " (%" PRIu64 " bytes)",
+                ev->offset, ev->length);
+    else
+      cli_error("drop: truncated record at offset %" PRIu64 ": %" PRIu64
+                " of %" PRIu64 " bytes",
+                ev->offset, ev->length, ev->need);
+    return;
+  }
+  if (rv == PF_SHARD_EV_DAMAGED)
+    rv = ev->why == PF_SHARD_WHY_HEADER_CHECKSUM ? PF_ERR_CHECKSUM
+                                                 : PF_ERR_MALFORMED;
+  cli_error("drop: bad record header at offset %" PRIu64 ": %s%s", ev->offset,
+            pf_strerror(rv),
+            ev->offset == 0 ? " (is this a pf-fec shard stream?)" : "");
+}
 
 /*
  * Copies the shard stream on stdin to stdout, leaving out the records
- * the model drops.  Records are walked with the library's record codec;
- * payloads are not checked (damage is pf-fec decode's business), only
- * headers, whose lengths must be trusted to find the next record.
+ * the model drops.  The library's reader walks the records; a record
+ * whose payload is damaged is passed on like any other (damage is
+ * pf-fec decode's business), but damaged headers, whose lengths cannot
+ * be trusted, end the walk with an error.
  */
 static int cmd_drop(const struct drop_opts *o) {
-  uint8_t *buf = NULL, *mask = NULL;
-  size_t have = 0;
-  uint64_t offset = 0, records = 0, dropped = 0, blocks = 0, cur_block = 0;
-  int in_block = 0, rv = CLI_EXIT_FAIL, eof = 0;
+  pf_shard_reader *rd = NULL;
+  uint8_t *mask = NULL;
+  uint64_t records = 0, dropped = 0, blocks = 0, cur_block = 0;
+  int in_block = 0, rv = CLI_EXIT_FAIL;
   lm_state st;
-  pf_shard_record rec;
 
   if (cli_refuse_tty(STDOUT_FILENO, "a shard stream") != 0)
     return CLI_EXIT_USAGE;
   lm_state_init(&st, o->seed);
-  buf = malloc(DROP_BUF);
   mask = calloc(PF_FEC16_MAX_SHARDS, 1);
-  if (!buf || !mask) {
+  if (!mask || pf_shard_reader_new(&rd, NULL) != 0) {
     cli_error("drop: out of memory");
     goto out;
   }
   for (;;) {
-    size_t need;
-    int r, drop;
+    pf_shard_event ev;
+    const pf_shard_record *rec = &ev.rec;
+    int r = pf_shard_reader_next(rd, &ev), drop;
 
-    /* Fill the buffer to one whole record (or end of input). */
-    if (have < PF_SHARD_HEADER_BYTES && !eof) {
-      ssize_t n = cli_read_full(STDIN_FILENO, buf + have,
-                                PF_SHARD_HEADER_BYTES - have);
+    if (r == PF_SHARD_NEED_INPUT) {
+      size_t space;
+      uint8_t *p = pf_shard_reader_buffer(rd, &space);
+      ssize_t n = read(STDIN_FILENO, p, space);
+
+      if (n < 0 && errno == EINTR)
+        continue;
       if (n < 0) {
         cli_error("drop: cannot read standard input: %s", strerror(errno));
         goto out;
       }
-      have += (size_t)n;
-      if (have < PF_SHARD_HEADER_BYTES)
-        eof = 1;
+      if (n == 0)
+        pf_shard_reader_end(rd);
+      else if ((r = pf_shard_reader_commit(rd, (size_t)n)) != 0) {
+        cli_error("drop: cannot buffer input: %s", pf_strerror(r));
+        goto out;
+      }
+      continue;
     }
-    if (have == 0)
+    if (r == PF_SHARD_EV_END)
       break;
-    r = pf_shard_header_parse(&rec, buf, have);
-    if (r == PF_ERR_NOBUF) {
-      cli_error("drop: truncated record header at offset %" PRIu64
-                " (%zu bytes)",
-                offset, have);
+    if (r < 0 || r == PF_SHARD_EV_DAMAGED) {
+      drop_stream_error(r, &ev);
       goto out;
     }
-    if (r < 0) {
-      cli_error("drop: bad record header at offset %" PRIu64 ": %s%s", offset,
-                pf_strerror(r),
-                offset == 0 ? " (is this a pf-fec shard stream?)" : "");
-      goto out;
-    }
-    need = PF_SHARD_HEADER_BYTES + rec.shard_bytes;
-    if (have < need) {
-      ssize_t n = cli_read_full(STDIN_FILENO, buf + have, need - have);
-      if (n < 0) {
-        cli_error("drop: cannot read standard input: %s", strerror(errno));
-        goto out;
-      }
-      have += (size_t)n;
-      if (have < need) {
-        cli_error("drop: truncated record at offset %" PRIu64
-                  ": %zu of %zu bytes",
-                  offset, have, need);
-        goto out;
-      }
-    }
-    if (!in_block || rec.block != cur_block) {
+    /* PF_SHARD_EV_RECORD or PF_SHARD_EV_BAD_PAYLOAD: header trusted. */
+    if (!in_block || rec->block != cur_block) {
       in_block = 1;
-      cur_block = rec.block;
+      cur_block = rec->block;
       blocks++;
       if (o->model.kind == LM_PER_BLOCK)
-        lm_block_mask(&st, mask, rec.data_shards + rec.parity_shards,
+        lm_block_mask(&st, mask, rec->data_shards + rec->parity_shards,
                       o->model.per_block);
     }
     if (o->model.kind == LM_PER_BLOCK)
-      drop = rec.index < rec.data_shards + rec.parity_shards &&
-             mask[rec.index];
+      drop = rec->index < rec->data_shards + rec->parity_shards &&
+             mask[rec->index];
     else
       drop = lm_drop(&o->model, &st);
     records++;
     if (drop)
       dropped++;
-    else if (cli_write_all(STDOUT_FILENO, buf, need) != 0) {
+    else if (cli_write_all(STDOUT_FILENO, ev.bytes, (size_t)ev.length) != 0) {
       cli_error("drop: cannot write standard output: %s", strerror(errno));
       goto out;
     }
-    offset += need;
-    have = 0;
   }
   rv = CLI_EXIT_OK;
 out:
@@ -158,7 +161,7 @@ out:
             records - dropped, dropped,
             records ? 100.0 * (double)dropped / (double)records : 0.0,
             blocks);
-  free(buf);
+  pf_shard_reader_del(rd);
   free(mask);
   return rv;
 }
