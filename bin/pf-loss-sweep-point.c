@@ -43,27 +43,6 @@
 
 /* --------------------------------------------------------- frame shape */
 
-/* Wire position |i| of a frame -> block and shard index (data first,
- * then the parity of every block, as pf_sender emits them). */
-static void locate(const pf_geometry *g, size_t i, size_t *block,
-                   uint32_t *index) {
-  size_t j;
-
-  if (i < g->total_data) {
-    *block = i / g->k_full;
-    *index = (uint32_t)(i % g->k_full);
-    return;
-  }
-  j = i - g->total_data;
-  if (g->m_full > 0 && j / g->m_full < g->blocks - 1) {
-    *block = j / g->m_full;
-    *index = g->k_full + (uint32_t)(j % g->m_full);
-    return;
-  }
-  *block = g->blocks - 1;
-  *index = g->k_last + (uint32_t)(j - (g->blocks - 1) * g->m_full);
-}
-
 static uint32_t block_k(const pf_geometry *g, size_t b) {
   return b == g->blocks - 1 ? g->k_last : g->k_full;
 }
@@ -299,8 +278,8 @@ int sweep_run_point(const struct sweep_opts *o, const struct series *se,
         for (i = 0; i < g.total; i++) {
           size_t bb;
           uint32_t idx;
-          locate(&g, i, &bb, &idx);
-          if (bb == b && idx < n && bm[idx])
+          if (pf_geometry_position(&g, i, &bb, &idx) == 0 && bb == b &&
+              idx < n && bm[idx])
             mask[i] = 1;
         }
       }
@@ -326,7 +305,11 @@ int sweep_run_point(const struct sweep_opts *o, const struct series *se,
                     g.total);
           goto out;
         }
-        locate(&g, pos, &blk, &idx);
+        rv = pf_geometry_position(&g, pos, &blk, &idx);
+        if (rv != 0) {
+          cli_error("sweep: pf_geometry_position: %s", pf_strerror(rv));
+          goto out;
+        }
         res->dgrams++;
         if (m->kind != LM_PER_BLOCK || !mask[pos])
           v = channel_send(&ch, 0, dg, batch.dgram_bytes,

@@ -1,36 +1,19 @@
 /*
- * test_geometry.c -- pf_geometry_for() (lib/dataplane/pf_geometry.c)
- * against what the sender really emits: for several AU shapes, every
- * datagram's header (block, K, M, shard index, block count) must be the
- * one the geometry and the wire order of doc/wire-format.md 5.3 put at
- * its position.  Also the argument checks and the struct_size rule.
+ * test_geometry.c -- pf_geometry_for() and pf_geometry_position()
+ * (lib/dataplane/pf_geometry.c) against what the sender really emits:
+ * for several AU shapes, every datagram's header (block, K, M, shard
+ * index, block count) must be the one the geometry and
+ * pf_geometry_position() put at its position (the wire order of
+ * doc/wire-format.md 5.3).  Also the argument checks and the
+ * struct_size rule.
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "dataplane/pf_sender.h"
 #include "dataplane/pf_wire.h"
 #include "testutil.h"
-
-/* Block and shard index of wire position |p| under |g|. */
-static void locate(const pf_geometry *g, size_t p, size_t *block,
-                   uint32_t *index) {
-  size_t j;
-
-  if (p < g->total_data) {
-    *block = p / g->k_full;
-    *index = (uint32_t)(p % g->k_full);
-    return;
-  }
-  j = p - g->total_data;
-  if (g->m_full > 0 && j / g->m_full < g->blocks - 1) {
-    *block = j / g->m_full;
-    *index = g->k_full + (uint32_t)(j % g->m_full);
-    return;
-  }
-  *block = g->blocks - 1;
-  *index = g->k_last + (uint32_t)(j - (g->blocks - 1) * g->m_full);
-}
 
 /*
  * Submits an AU of |len| bytes to an unsealed sender (|live_pct|: a
@@ -76,13 +59,23 @@ static void check_shape(uint32_t fec_scheme, size_t len, uint32_t payload,
     TU_CHECK_EQ(pf_wire_header_decode(&h, b.data + p * b.stride,
                                       b.dgram_bytes),
                 0);
-    locate(&g, p, &blk, &idx);
+    blk = (size_t)-1;
+    idx = UINT32_MAX;
+    TU_CHECK_EQ(pf_geometry_position(&g, p, &blk, &idx), 0);
     k = blk == g.blocks - 1 ? g.k_last : g.k_full;
     m = blk == g.blocks - 1 ? g.m_last : g.m_full;
-    if (h.block_count != g.blocks || h.block_index != blk ||
+    if (blk >= g.blocks || h.block_count != g.blocks ||
+        h.block_index != blk ||
         h.shard_index != idx || h.data_shards != k ||
         h.recovery_shards != m)
       bad++;
+  }
+  /* One past the last datagram is not a position. */
+  {
+    size_t blk;
+    uint32_t idx;
+    TU_CHECK_EQ(pf_geometry_position(&g, g.total, &blk, &idx),
+                PF_ERR_INVALID_ARGUMENT);
   }
   TU_CHECK_MSG(bad == 0,
                "code %u len %zu K_max %u %u%%: %zu datagrams differ from the "
@@ -105,6 +98,45 @@ static void test_pf_geometry_matches_sender(void) {
   check_shape(PF_FEC_GF16, 100000, 1024, 64, 25, -1);
   check_shape(PF_FEC_GF16, 500000, 512, 300, 10, -1);
   check_shape(PF_FEC_GF16, 12345, 16, 40, 90, -1);
+}
+
+/* The table of doc/wire-format.md 5.3: S 16, K_max 4, 50 %, 100 bytes. */
+static void test_pf_geometry_position_example(void) {
+  static const size_t want_block[11] = {0, 0, 0, 0, 1, 1, 1, 0, 0, 1, 1};
+  static const uint32_t want_idx[11] = {0, 1, 2, 3, 0, 1, 2, 4, 5, 3, 4};
+  pf_geometry g;
+  size_t p, blk;
+  uint32_t idx;
+
+  memset(&g, 0, sizeof(g));
+  g.struct_size = sizeof(g);
+  TU_CHECK_EQ(pf_geometry_for(&g, 100, 16, 4, 50, PF_FEC_GF8), 0);
+  TU_CHECK_EQ(g.total, 11);
+  for (p = 0; p < 11; p++) {
+    TU_CHECK_EQ(pf_geometry_position(&g, p, &blk, &idx), 0);
+    TU_CHECK_MSG(blk == want_block[p] && idx == want_idx[p],
+                 "position %zu: (%zu,%u), want (%zu,%u)", p, blk, idx,
+                 want_block[p], want_idx[p]);
+  }
+  /* Arguments, struct_size, a geometry that does not add up. */
+  TU_CHECK_EQ(pf_geometry_position(NULL, 0, &blk, &idx),
+              PF_ERR_INVALID_ARGUMENT);
+  TU_CHECK_EQ(pf_geometry_position(&g, 0, NULL, &idx),
+              PF_ERR_INVALID_ARGUMENT);
+  TU_CHECK_EQ(pf_geometry_position(&g, 0, &blk, NULL),
+              PF_ERR_INVALID_ARGUMENT);
+  TU_CHECK_EQ(pf_geometry_position(&g, SIZE_MAX, &blk, &idx),
+              PF_ERR_INVALID_ARGUMENT);
+  g.struct_size = sizeof(size_t);
+  TU_CHECK_EQ(pf_geometry_position(&g, 0, &blk, &idx), PF_ERR_ABI);
+  g.struct_size = sizeof(g);
+  g.k_full = 0;
+  TU_CHECK_EQ(pf_geometry_position(&g, 0, &blk, &idx),
+              PF_ERR_INVALID_ARGUMENT);
+  g.k_full = 4;
+  g.total = 1000; /* more datagrams than the blocks hold */
+  TU_CHECK_EQ(pf_geometry_position(&g, 999, &blk, &idx),
+              PF_ERR_INVALID_ARGUMENT);
 }
 
 static void test_pf_geometry_values(void) {
@@ -189,6 +221,7 @@ static void test_pf_geometry_args(void) {
 
 int main(void) {
   test_pf_geometry_matches_sender();
+  test_pf_geometry_position_example();
   test_pf_geometry_values();
   test_pf_geometry_args();
   return tu_finish("test_geometry");

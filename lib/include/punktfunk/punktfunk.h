@@ -1111,6 +1111,23 @@ PF_EXTERN int pf_geometry_for(pf_geometry *geom, size_t frame_bytes,
                               uint32_t max_data_per_block,
                               uint32_t fec_percent, uint32_t fec_scheme);
 
+/**
+ * @function pf_geometry_position
+ *
+ * Where datagram |position| (0..geom->total - 1, in the order the
+ * sender emits an AU's datagrams: doc/wire-format.md section 5.3) sits
+ * in the AU described by |*geom| (from pf_geometry_for()): its block in
+ * |*block| and its shard index in that block in |*shard_index| (0..K-1
+ * data, K..K+M-1 parity), as the datagram's header carries them.
+ *
+ * Returns 0 or:
+ * PF_ERR_INVALID_ARGUMENT: a NULL pointer, |position| >= geom->total, or
+ *   a geometry that does not add up (not made by pf_geometry_for()).
+ * PF_ERR_ABI: geom->struct_size is smaller than the first layout.
+ */
+PF_EXTERN int pf_geometry_position(const pf_geometry *geom, size_t position,
+                                   size_t *block, uint32_t *shard_index);
+
 /* --- end of data plane: sender ------------------------------------ */
 
 /* ------------------------------------------------------------------ */
