@@ -52,10 +52,10 @@ int recv_diagnose(const pf_receiver_stats *rs) {
     return 1;
   }
   cli_error("all %" PRIu64 " datagrams were dropped (replay %" PRIu64
-            ", other run %" PRIu64 ", budget %" PRIu64 ", stale %" PRIu64
-            ")",
+            ", other run %" PRIu64 ", far ahead %" PRIu64 ", budget %" PRIu64
+            ", stale %" PRIu64 ")",
             rs->packets_dropped, rs->drop_replay, rs->drop_other_run,
-            rs->drop_budget, rs->drop_stale);
+            rs->drop_far_ahead, rs->drop_budget, rs->drop_stale);
   return 1;
 }
 
@@ -104,9 +104,10 @@ void recv_stats_emit(struct recv_state *s, const pf_receiver *r, pf_udp *u,
             ",\"geometry\":%" PRIu64 ",\"limits\":%" PRIu64
             ",\"stale\":%" PRIu64 ",\"duplicate\":%" PRIu64 ",\"late\":%" PRIu64
             ",\"replay\":%" PRIu64 ",\"other_run\":%" PRIu64
-            ",\"auth\":%" PRIu64 ",\"budget\":%" PRIu64
+            ",\"far_ahead\":%" PRIu64 ",\"auth\":%" PRIu64 ",\"budget\":%" PRIu64
             ",\"fec\":%" PRIu64 ",\"nomem\":%" PRIu64
-            "},\"rx_truncated\":%" PRIu64 ",\"backend\":\"%s\"}\n",
+            "},\"window_resyncs\":%" PRIu64 ",\"rx_truncated\":%" PRIu64
+            ",\"backend\":\"%s\"}\n",
             cli_wallclock(), final ? "true" : "false", el, os.frames,
             os.bytes, s->got_end ? (int64_t)s->end.frames : (int64_t)-1,
             lost, os.overrun_frames, os.overrun_bytes, os.queued_frames,
@@ -118,8 +119,9 @@ void recv_stats_emit(struct recv_state *s, const pf_receiver *r, pf_udp *u,
             rs.drop_too_short, rs.drop_too_long, rs.drop_bad_magic,
             rs.drop_geometry, rs.drop_limits, rs.drop_stale,
             rs.drop_duplicate, rs.drop_late, rs.drop_replay,
-            rs.drop_other_run, rs.drop_auth, rs.drop_budget, rs.drop_fec,
-            rs.drop_nomem, us.rx_truncated, us.backend ? us.backend : "?");
+            rs.drop_other_run, rs.drop_far_ahead, rs.drop_auth,
+            rs.drop_budget, rs.drop_fec, rs.drop_nomem, rs.window_resyncs,
+            us.rx_truncated, us.backend ? us.backend : "?");
     fflush(s->m.json);
   }
   if (final && !s->m.quiet) {
@@ -134,8 +136,8 @@ void recv_stats_emit(struct recv_state *s, const pf_receiver *r, pf_udp *u,
             PRIu64 " datagrams (%" PRIu64 " late or unneeded parity), %"
             PRIu64 " shards recovered by FEC, %" PRIu64
             " dropped (auth %" PRIu64 ", geometry %" PRIu64
-            ", duplicate %" PRIu64 ", other run %" PRIu64 ", other %" PRIu64
-            ")\n",
+            ", duplicate %" PRIu64 ", other run %" PRIu64 ", far ahead %"
+            PRIu64 ", other %" PRIu64 ")\n",
             cli_prog, os.frames, os.bytes, el, rb,
             s->got_end ? "" : "end of stream not seen, ", lost,
             os.overrun_frames, os.peak_bytes, os.buffer_bytes, os.stalls,
@@ -143,8 +145,10 @@ void recv_stats_emit(struct recv_state *s, const pf_receiver *r, pf_udp *u,
             rs.fec_recovered_shards - rs.fec_late_shards,
             rs.packets_dropped - rs.drop_late, rs.drop_auth,
             geometry_drops(&rs), rs.drop_duplicate, rs.drop_other_run,
+            rs.drop_far_ahead,
             rs.packets_dropped - rs.drop_auth - geometry_drops(&rs) -
-                rs.drop_late - rs.drop_duplicate - rs.drop_other_run);
+                rs.drop_late - rs.drop_duplicate - rs.drop_other_run -
+                rs.drop_far_ahead);
   } else if (!final && s->m.tty) {
     cli_format_rate(inst, rb, sizeof(rb));
     fprintf(stderr,

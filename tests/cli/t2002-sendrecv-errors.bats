@@ -158,6 +158,40 @@ send_small() {
   run -0 --separate-stderr pf-send --no-encrypt -q 127.0.0.1:9 </dev/null
 }
 
+# send_forged PORT INDEX...: one unsealed punktfunk/1 datagram (40-byte
+# header, 64-byte shard, a 4-byte AU of one shard) per frame INDEX to
+# 127.0.0.1:PORT, 20 ms apart.
+send_forged() {
+  python3 - "$@" <<'PY'
+import socket, struct, sys, time
+port = int(sys.argv[1])
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+for n, idx in enumerate(sys.argv[2:]):
+    # pts, frame_index, stream_seq, frame_bytes, user_flags, block_index,
+    # block_count, K, M, shard_index, shard_bytes, magic, version,
+    # fec_scheme, flags (PIC|SOF|EOF)
+    h = struct.pack("<QIIIIHHHHHHBBBB", int(idx) * 16666667, int(idx), n, 4,
+                    0, 0, 1, 1, 0, 0, 64, 0xC9, 1, 0, 7)
+    s.sendto(h + b"abcd" + bytes(60), ("127.0.0.1", port))
+    time.sleep(0.02)
+PY
+}
+
+@test "a datagram far ahead of the stream is dropped and named far_ahead in the summary and the JSON stats" {
+  command -v python3 >/dev/null || skip "python3 not installed"
+  start_recv "$BATS_TEST_TMPDIR/out" 127.0.0.1:0 --no-encrypt --shard-size 64 \
+    --idle-timeout 1 "$(sr_io)" --stats-json "$BATS_TEST_TMPDIR/stats"
+  # Frame 0 opens the window; 5 datagrams of frame 1000 (more than the
+  # 64-frame window ahead, fewer than the 16 that move it) are dropped.
+  send_forged "$RECV_PORT" 0 1000 1000 1000 1000 1000
+  wait_recv
+  [ "$RECV_STATUS" -eq 3 ] # no END descriptor
+  [ "$(json_field "$BATS_TEST_TMPDIR/stats" far_ahead)" -eq 5 ]
+  [ "$(json_field "$BATS_TEST_TMPDIR/stats" other_run)" -eq 0 ]
+  [ "$(json_field "$BATS_TEST_TMPDIR/stats" window_resyncs)" -eq 0 ]
+  grep -q 'dropped (.*far ahead 5, other 0)' "$BATS_TEST_TMPDIR/recv.err"
+}
+
 @test "pf-send --gen-key writes a 0600 pf-key-v1 file and refuses to overwrite it" {
   run -0 pf-send --gen-key "$BATS_TEST_TMPDIR/k"
   [ "$(stat -c %a "$BATS_TEST_TMPDIR/k")" = 600 ]
