@@ -36,7 +36,7 @@ static void check_stats(const pf_receiver *r, uint64_t budget) {
   sum = st.drop_too_short + st.drop_too_long + st.drop_bad_magic +
         st.drop_geometry + st.drop_limits + st.drop_stale + st.drop_duplicate +
         st.drop_late + st.drop_replay + st.drop_auth + st.drop_budget +
-        st.drop_fec + st.drop_nomem;
+        st.drop_fec + st.drop_nomem + st.drop_other_run + st.drop_far_ahead;
   if (sum != st.packets_dropped || st.inflight_bytes > budget ||
       st.peak_inflight_bytes > budget || st.inflight_frames > 8)
     abort();
