@@ -1641,8 +1641,10 @@ typedef struct pf_receiver_config {
    *  buffers) until the missing frames finish or are given up
    *  (pf_receiver_next_loss()), or N frames are held, or the oldest held
    *  one has waited order_hold_ns; then the missing indices are skipped
-   *  (order_skipped_frames) and a frame that finishes later is given
-   *  back at once (order_late_frames).  Probe frames are never held.
+   *  (order_skipped_frames); a frame that finishes after its index was
+   *  skipped, or whose index is below order_first_index, is not handed
+   *  out but released at once and counted (order_late_frames).  Probe
+   *  frames are never held.
    *  Use N > loss_window_frames: a smaller hold fills while the missing
    *  frame is still inside the index window and gives up frames that
    *  are merely reordered (doc/internals/reassembly.md). */
