@@ -236,6 +236,12 @@ long cli_command_find(int argc, char **argv, const struct option *longopts,
  *   "  -k, --data-shards K  help" or "      --json               help"
  *
  * with the help texts in one column, the widest row's width plus two.
+ *
+ * A long name may have several rows when commands describe it
+ * differently ("--loss P,..." for one, "--loss P" for another): their
+ * command bits must not overlap, and they must agree on the letter and
+ * on whether a value follows.  getopt_long() sees the name once; the
+ * parser returns the id of the row the command takes.
  */
 struct cli_opt {
   const char *name;  /* long name without "--"; NULL ends the table */
@@ -247,7 +253,7 @@ struct cli_opt {
 };
 #define CLI_CMD(i) (1u << (i))
 #define CLI_CMD_ALL (~0u)
-#define CLI_OPTS_MAX 40
+#define CLI_OPTS_MAX 64
 
 /* A subcommand, as cli_opts_next() and cli_opts_usage() see it. */
 struct cli_opts_cmd {

@@ -15,6 +15,8 @@ long cli_command_find(int argc, char **argv, const struct option *longopts,
   size_t i;
   int c;
 
+  int prev;
+
   *status = CLI_EXIT_USAGE;
   if (argc < 2) {
     usage(stderr);
@@ -22,7 +24,8 @@ long cli_command_find(int argc, char **argv, const struct option *longopts,
   }
   if (argv[1][0] == '-') {
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "+hV", longopts, NULL)) != -1) {
+    while (prev = optind,
+           (c = getopt_long(argc, argv, "+hV", longopts, NULL)) != -1) {
       if (c == 'h' || c == 'V') {
         if (c == 'h')
           usage(stdout);
@@ -31,8 +34,9 @@ long cli_command_find(int argc, char **argv, const struct option *longopts,
         *status = CLI_EXIT_OK;
         return -1;
       }
+      /* The option as typed: a known one may have taken its value. */
       cli_error("unknown option '%s' (options follow the command)",
-                argv[optind - 1]);
+                argv[optind > prev ? prev : optind]);
       usage(stderr);
       return -1;
     }
@@ -61,13 +65,24 @@ long cli_command_find(int argc, char **argv, const struct option *longopts,
 /* getopt values: the letter, or past every char for a long-only one. */
 #define CLI_OPT_LONG_BASE 256
 
+/* The first row with |i|'s long name (rows of one name share a value). */
+static size_t opt_first(const struct cli_opt *table, size_t i) {
+  size_t j;
+
+  for (j = 0; j < i; j++)
+    if (strcmp(table[j].name, table[i].name) == 0)
+      return j;
+  return i;
+}
+
 static int opt_val(const struct cli_opts *set, size_t i) {
-  return set->table[i].letter ? set->table[i].letter
-                              : CLI_OPT_LONG_BASE + (int)i;
+  return set->table[i].letter
+             ? set->table[i].letter
+             : CLI_OPT_LONG_BASE + (int)opt_first(set->table, i);
 }
 
 int cli_opts_init(struct cli_opts *set, const struct cli_opt *table) {
-  size_t i, n = 0;
+  size_t i, n = 0, nl = 0;
   char *s = set->shortopts;
 
   memset(set, 0, sizeof(*set));
@@ -80,11 +95,14 @@ int cli_opts_init(struct cli_opts *set, const struct cli_opt *table) {
   *s++ = '+'; /* cli_opts_next(): options end at the first operand */
   *s++ = ':'; /* a missing value is ':', not '?' */
   for (i = 0; i < n; i++) {
-    set->longopts[i].name = table[i].name;
-    set->longopts[i].has_arg = table[i].arg ? required_argument : no_argument;
-    set->longopts[i].flag = NULL;
-    set->longopts[i].val = opt_val(set, i);
-    if (table[i].letter) {
+    if (opt_first(table, i) != i)
+      continue; /* another row of a name getopt already knows */
+    set->longopts[nl].name = table[i].name;
+    set->longopts[nl].has_arg = table[i].arg ? required_argument : no_argument;
+    set->longopts[nl].flag = NULL;
+    set->longopts[nl].val = opt_val(set, i);
+    nl++;
+    if (table[i].letter && !strchr(set->shortopts, table[i].letter)) {
       *s++ = (char)table[i].letter;
       if (table[i].arg)
         *s++ = ':';
@@ -177,7 +195,8 @@ static void opt_complain(const struct cli_opts *set, char **argv, int c,
     return;
   }
   for (i = 0; i < set->n; i++)
-    if (strncmp(set->table[i].name, a + 2, len - 2) == 0)
+    if (opt_first(set->table, i) == i &&
+        strncmp(set->table[i].name, a + 2, len - 2) == 0)
       hits++;
   if (hits < 2) {
     cli_error("unknown option '%.*s'", (int)len, a);
@@ -185,23 +204,72 @@ static void opt_complain(const struct cli_opts *set, char **argv, int c,
   }
   fprintf(stderr, "%s: option '%.*s' is ambiguous:", cli_prog, (int)len, a);
   for (i = 0; i < set->n; i++)
-    if (strncmp(set->table[i].name, a + 2, len - 2) == 0)
+    if (opt_first(set->table, i) == i &&
+        strncmp(set->table[i].name, a + 2, len - 2) == 0)
       fprintf(stderr, " --%s", set->table[i].name);
   fputc('\n', stderr);
 }
 
 /*
+ * A long option getopt_long() found ambiguous among every command's
+ * options ("--fo": --format, --for) may still be the abbreviation of
+ * one option |cmd| takes: then its row goes to |*row| and its value to
+ * optarg (from "=value" or the next argument) and it returns 0;
+ * CLI_OPT_STOP after a message when the value is wrong; 1 when |a| is
+ * no such abbreviation.
+ */
+static int opt_abbrev(const struct cli_opts *set, int argc, char **argv,
+                      const char *a, const struct cli_opts_cmd *cmd,
+                      long *row) {
+  size_t len = strcspn(a, "="), i;
+  long hit = -1;
+
+  for (i = 0; i < set->n; i++) {
+    const struct cli_opt *o = &set->table[i];
+    if (!(o->commands & cmd->bit) || strncmp(o->name, a + 2, len - 2) != 0)
+      continue;
+    if (hit >= 0 && strcmp(set->table[hit].name, o->name) != 0)
+      return 1; /* ambiguous within the command too */
+    hit = (long)i;
+  }
+  if (hit < 0)
+    return 1;
+  if (!set->table[hit].arg && a[len] == '=') {
+    cli_error("option '%.*s' takes no value", (int)len, a);
+    return CLI_OPT_STOP;
+  }
+  if (set->table[hit].arg && a[len] == '=') {
+    optarg = (char *)a + len + 1;
+  } else if (set->table[hit].arg) {
+    if (optind >= argc) {
+      cli_error("option '%.*s' needs a value", (int)len, a);
+      return CLI_OPT_STOP;
+    }
+    optarg = argv[optind++];
+  }
+  *row = hit;
+  return 0;
+}
+
+/*
  * One getopt_long() step over |shortopts|: the table row of the next
  * option in |*row|, or CLI_OPT_END, or CLI_OPT_STOP after a message.
+ * With |cmd|, a long option may be abbreviated as far as it is unique
+ * among |cmd|'s own options.
  */
 static int opts_step(const struct cli_opts *set, int argc, char **argv,
-                     const char *shortopts, long *row) {
-  int prev = optind, c;
+                     const char *shortopts, const struct cli_opts_cmd *cmd,
+                     long *row) {
+  int prev = optind, c, r;
 
   opterr = 0;
   c = getopt_long(argc, argv, shortopts, set->longopts, NULL);
   if (c == -1)
     return CLI_OPT_END;
+  if (c == '?' && cmd && optopt == 0 && optind > prev &&
+      strncmp(argv[optind - 1], "--", 2) == 0 &&
+      (r = opt_abbrev(set, argc, argv, argv[optind - 1], cmd, row)) != 1)
+    return r;
   if (c == '?' || c == ':' || (*row = opt_index(set, c)) < 0) {
     opt_complain(set, argv, c == ':' ? ':' : '?', prev);
     return CLI_OPT_STOP;
@@ -226,10 +294,25 @@ static int opt_builtin(const struct cli_opts *set, long row,
   return 0;
 }
 
+/* The row of |i|'s long name that |cmd| takes, or |i|. */
+static long opt_for_cmd(const struct cli_opts *set, long i,
+                        const struct cli_opts_cmd *cmd) {
+  size_t j;
+
+  for (j = (size_t)i; j < set->n; j++)
+    if ((set->table[j].commands & cmd->bit) &&
+        strcmp(set->table[j].name, set->table[i].name) == 0)
+      return (long)j;
+  return i;
+}
+
 int cli_opts_next(const struct cli_opts *set, int argc, char **argv,
                   const struct cli_opts_cmd *cmd, int *status) {
   long i = -1;
-  int r = opts_step(set, argc, argv, set->shortopts, &i);
+  int r = opts_step(set, argc, argv, set->shortopts, cmd, &i);
+
+  if (r == 0)
+    i = opt_for_cmd(set, i, cmd);
 
   *status = CLI_EXIT_USAGE;
   if (r == CLI_OPT_END) {
@@ -253,7 +336,7 @@ int cli_opts_next_tool(const struct cli_opts *set, int argc, char **argv,
                        void (*usage)(FILE *), int *status) {
   long i = -1;
   /* Without the leading '+': operands and options may mix. */
-  int r = opts_step(set, argc, argv, set->shortopts + 1, &i);
+  int r = opts_step(set, argc, argv, set->shortopts + 1, NULL, &i);
 
   *status = CLI_EXIT_USAGE;
   if (r == CLI_OPT_END)

@@ -3,7 +3,6 @@
  * stream (stdin to stdout) by a seeded loss model.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,35 +20,35 @@ struct drop_opts {
   lm_model model;
 };
 
-enum { LONG_RATE = 256, LONG_BURST, LONG_PERIOD, LONG_PER_BLOCK, LONG_SEED };
+enum { O_RATE, O_BURST, O_PERIOD, O_PER_BLOCK, O_SEED, O_QUIET, O_HELP,
+       O_VERSION };
 
-static const struct option drop_options[] = {
-    {"help", no_argument, NULL, 'h'},
-    {"version", no_argument, NULL, 'V'},
-    {"quiet", no_argument, NULL, 'q'},
-    {"rate", required_argument, NULL, LONG_RATE},
-    {"burst", required_argument, NULL, LONG_BURST},
-    {"period", required_argument, NULL, LONG_PERIOD},
-    {"per-block", required_argument, NULL, LONG_PER_BLOCK},
-    {"seed", required_argument, NULL, LONG_SEED},
-    {NULL, 0, NULL, 0},
+#define D CLI_CMD(LOSS_DROP)
+
+/* Its options: getopt and --help both come from this table. */
+static const struct cli_opt drop_options[] = {
+    {"rate", 0, "P", D, "drop each record with probability P (5% or 0.05)",
+     O_RATE},
+    {"burst", 0, "L", D, "with --rate: Gilbert-Elliott bursts of mean length L",
+     O_BURST},
+    {"period", 0, "N", D, "drop record n when n mod N = 0", O_PERIOD},
+    {"per-block", 0, "N", D, "drop N random records of every block",
+     O_PER_BLOCK},
+    {"seed", 0, "N", D, "seed of every random choice (default random)",
+     O_SEED},
+    {"quiet", 'q', NULL, D, "no counts on standard error", O_QUIET},
+    {"help", 'h', NULL, D, "show this help", O_HELP},
+    {"version", 'V', NULL, D, "show the version", O_VERSION},
+    {NULL, 0, NULL, 0, NULL, 0},
 };
 
 static int drop_main(int argc, char **argv);
 
 const struct loss_cmd loss_cmd_drop = {
-    "drop",
+    {"drop",
+     "--rate P [--burst L] | --period N | --per-block N [--seed N] [-q]",
+     "drop records of a pf-fec shard stream (stdin to stdout)", D},
     drop_main,
-    "--rate P [--burst L] | --period N | --per-block N [--seed N] [-q]",
-    "drop records of a pf-fec shard stream (stdin to stdout)",
-    "  --rate P          drop each record with probability P (5% or 0.05)\n"
-    "  --burst L         with --rate: Gilbert-Elliott bursts of mean length L\n"
-    "  --period N        drop record n when n mod N = 0\n"
-    "  --per-block N     drop N random records of every block\n"
-    "  --seed N          seed of every random choice (default random)\n"
-    "  -q, --quiet       no counts on standard error\n"
-    "  -h, --help        show this help\n"
-    "  -V, --version     show the version\n",
     drop_options,
 };
 
@@ -173,35 +172,34 @@ static int drop_main(int argc, char **argv) {
 
   memset(&o, 0, sizeof(o));
   memset(&mo, 0, sizeof(mo));
-  opterr = 0;
   optind = 1;
-  while ((c = loss_next_opt(argc, argv, "+:hVq", &loss_cmd_drop, &rv)) > 0) {
+  while ((c = loss_next_opt(argc, argv, &loss_cmd_drop, &rv)) >= 0) {
     switch (c) {
-    case 'q':
+    case O_QUIET:
       o.quiet = 1;
       break;
-    case LONG_RATE:
+    case O_RATE:
       n = loss_parse_items(optarg, ITEM_PROB, 0, 1, "drop rate", mo.losses,
                            LOSS_MAX_LIST);
       if (n < 0)
         return CLI_EXIT_USAGE;
       mo.nlosses = (size_t)n;
       break;
-    case LONG_BURST:
+    case O_BURST:
       n = loss_parse_items(optarg, ITEM_REAL, 1, 1000000,
                            "mean burst length", mo.bursts, LOSS_MAX_LIST);
       if (n < 0)
         return CLI_EXIT_USAGE;
       mo.nbursts = (size_t)n;
       break;
-    case LONG_PERIOD:
+    case O_PERIOD:
       n = loss_parse_items(optarg, ITEM_U32, 1, 1000000000, "drop period",
                            mo.periods, LOSS_MAX_LIST);
       if (n < 0)
         return CLI_EXIT_USAGE;
       mo.nperiods = (size_t)n;
       break;
-    case LONG_PER_BLOCK:
+    case O_PER_BLOCK:
       n = loss_parse_items(optarg, ITEM_U32, 0, PF_FEC16_MAX_SHARDS,
                            "losses per block", mo.per_blocks,
                            LOSS_MAX_LIST);
@@ -209,12 +207,12 @@ static int drop_main(int argc, char **argv) {
         return CLI_EXIT_USAGE;
       mo.nper_blocks = (size_t)n;
       break;
-    case LONG_SEED:
+    case O_SEED:
       if (cli_parse_u64(optarg, 0, UINT64_MAX, "seed", &o.seed) != 0)
         return CLI_EXIT_USAGE;
       seeded = 1;
       break;
-    default:
+    default: /* not reached: cli_opts_next() handles help and version */
       loss_cmd_usage(stderr, &loss_cmd_drop);
       return CLI_EXIT_USAGE;
     }

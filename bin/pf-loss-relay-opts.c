@@ -1,8 +1,8 @@
 /*
  * pf-loss-relay-opts.c -- the options of `pf-loss relay`: its option
- * table, --help, parsing and checks.
+ * table (the source of its getopt parsing and its --help list), parsing
+ * and checks.
  */
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -12,91 +12,83 @@
 #include "pf-loss-relay.h"
 
 enum {
-  LONG_LISTEN = 256,
-  LONG_TO,
-  LONG_DIR,
-  LONG_LOSS,
-  LONG_BURST,
-  LONG_PERIOD,
-  LONG_DELAY,
-  LONG_JITTER,
-  LONG_REORDER,
-  LONG_REORDER_DELAY,
-  LONG_DUP,
-  LONG_RATE,
-  LONG_BO_AFTER,
-  LONG_BO_FOR,
-  LONG_SEED,
-  LONG_DURATION,
-  LONG_STATS,
-  LONG_IO,
-  LONG_QUEUE,
-  LONG_WAKE_EARLY,
+  O_LISTEN,
+  O_TO,
+  O_DIR,
+  O_LOSS,
+  O_BURST,
+  O_PERIOD,
+  O_DELAY,
+  O_JITTER,
+  O_REORDER,
+  O_REORDER_DELAY,
+  O_DUP,
+  O_RATE,
+  O_BO_AFTER,
+  O_BO_FOR,
+  O_SEED,
+  O_DURATION,
+  O_STATS,
+  O_IO,
+  O_QUEUE,
+  O_WAKE_EARLY,
+  O_QUIET,
+  O_HELP,
+  O_VERSION,
 };
 
-static const struct option relay_options[] = {
-    {"help", no_argument, NULL, 'h'},
-    {"version", no_argument, NULL, 'V'},
-    {"quiet", no_argument, NULL, 'q'},
-    {"listen", required_argument, NULL, LONG_LISTEN},
-    {"to", required_argument, NULL, LONG_TO},
-    {"dir", required_argument, NULL, LONG_DIR},
-    {"loss", required_argument, NULL, LONG_LOSS},
-    {"burst", required_argument, NULL, LONG_BURST},
-    {"period", required_argument, NULL, LONG_PERIOD},
-    {"delay", required_argument, NULL, LONG_DELAY},
-    {"jitter", required_argument, NULL, LONG_JITTER},
-    {"reorder", required_argument, NULL, LONG_REORDER},
-    {"reorder-delay", required_argument, NULL, LONG_REORDER_DELAY},
-    {"duplicate", required_argument, NULL, LONG_DUP},
-    {"rate", required_argument, NULL, LONG_RATE},
-    {"blackout-after", required_argument, NULL, LONG_BO_AFTER},
-    {"for", required_argument, NULL, LONG_BO_FOR},
-    {"seed", required_argument, NULL, LONG_SEED},
-    {"duration", required_argument, NULL, LONG_DURATION},
-    {"stats-json", required_argument, NULL, LONG_STATS},
-    {"io", required_argument, NULL, LONG_IO},
-    {"queue", required_argument, NULL, LONG_QUEUE},
-    {"wake-early", required_argument, NULL, LONG_WAKE_EARLY},
-    {NULL, 0, NULL, 0},
+#define R CLI_CMD(LOSS_RELAY)
+
+/* Its options: getopt and --help both come from this table. */
+static const struct cli_opt relay_options[] = {
+    {"listen", 0, "[ADDR:]PORT", R, "where the client sends (0: any free port)",
+     O_LISTEN},
+    {"to", 0, "HOST:PORT", R, "where datagrams are forwarded", O_TO},
+    {"dir", 0, "to|from|both", R, "the impaired direction(s) (default to)",
+     O_DIR},
+    {"loss", 0, "P", R, "lose each datagram with probability P", O_LOSS},
+    {"burst", 0, "L", R, "with --loss: bursts of mean length L", O_BURST},
+    {"period", 0, "N", R, "lose datagram n when n mod N = 0", O_PERIOD},
+    {"delay", 0, "T", R, "delay every datagram (20ms, 1.5s)", O_DELAY},
+    {"jitter", 0, "T", R, "+- up to T on the delay, order kept", O_JITTER},
+    {"reorder", 0, "P", R, "hold a datagram back T to 2T more", O_REORDER},
+    {"reorder-delay", 0, "T", R, "that T (default 1ms; at most 10s)",
+     O_REORDER_DELAY},
+    {"duplicate", 0, "P", R, "send a datagram twice", O_DUP},
+    {"rate", 0, "BITS", R, "token bucket (500M, 2.5G; 0: no limit)", O_RATE},
+    {"blackout-after", 0, "T", R, "lose everything from T after the start...",
+     O_BO_AFTER},
+    {"for", 0, "T", R, "...for T", O_BO_FOR},
+    {"seed", 0, "N", R, "seed of every random choice (default random)",
+     O_SEED},
+    {"duration", 0, "T", R, "stop after T (default: at SIGINT/SIGTERM)",
+     O_DURATION},
+    {"stats-json", 0, "FILE", R, "write the counters there, not to stdout",
+     O_STATS},
+    {"io", 0, "mmsg|uring", R, "socket I/O backend (default mmsg)", O_IO},
+    {"queue", 0, "N", R, "datagrams held at most (default 4096)", O_QUEUE},
+    {"wake-early", 0, "T", R,
+     "yield, not sleep, T before a due time (at most 10ms; default 150us)",
+     O_WAKE_EARLY},
+    {"quiet", 'q', NULL, R, "no informational messages", O_QUIET},
+    {"help", 'h', NULL, R, "show this help", O_HELP},
+    {"version", 'V', NULL, R, "show the version", O_VERSION},
+    {NULL, 0, NULL, 0, NULL, 0},
 };
 
 static int relay_main(int argc, char **argv);
 
 const struct loss_cmd loss_cmd_relay = {
-    "relay",
+    {"relay",
+     "--listen [ADDR:]PORT --to HOST:PORT [--dir to|from|both]\n"
+     "         [--loss P [--burst L] | --period N] [--delay T] [--jitter T]\n"
+     "         [--reorder P [--reorder-delay T]] [--duplicate P] [--rate "
+     "BITS]\n"
+     "         [--blackout-after T --for T] [--seed N] [--duration T]\n"
+     "         [--stats-json FILE] [--io mmsg|uring] [--queue N]\n"
+     "         [--wake-early T] [-q]",
+     "forward UDP both ways, impairing one or both directions", R},
     relay_main,
-    "--listen [ADDR:]PORT --to HOST:PORT [--dir to|from|both]\n"
-    "         [--loss P [--burst L] | --period N] [--delay T] [--jitter T]\n"
-    "         [--reorder P [--reorder-delay T]] [--duplicate P] [--rate BITS]\n"
-    "         [--blackout-after T --for T] [--seed N] [--duration T]\n"
-    "         [--stats-json FILE] [--io mmsg|uring] [--queue N]\n"
-    "         [--wake-early T] [-q]",
-    "forward UDP both ways, impairing one or both directions",
-    "  --listen [ADDR:]PORT  where the client sends (0: any free port)\n"
-    "  --to HOST:PORT        where datagrams are forwarded\n"
-    "  --dir to|from|both    the impaired direction(s) (default to)\n"
-    "  --loss P              lose each datagram with probability P\n"
-    "  --burst L             with --loss: bursts of mean length L\n"
-    "  --period N            lose datagram n when n mod N = 0\n"
-    "  --delay T             delay every datagram (20ms, 1.5s)\n"
-    "  --jitter T            +- up to T on the delay, order kept\n"
-    "  --reorder P           hold a datagram back T to 2T more\n"
-    "  --reorder-delay T     that T (default 1ms; at most 10s)\n"
-    "  --duplicate P         send a datagram twice\n"
-    "  --rate BITS           token bucket (500M, 2.5G; 0: no limit)\n"
-    "  --blackout-after T    lose everything from T after the start...\n"
-    "  --for T               ...for T\n"
-    "  --seed N              seed of every random choice (default random)\n"
-    "  --duration T          stop after T (default: at SIGINT/SIGTERM)\n"
-    "  --stats-json FILE     write the counters there, not to stdout\n"
-    "  --io mmsg|uring       socket I/O backend (default mmsg)\n"
-    "  --queue N             datagrams held at most (default 4096)\n"
-    "  --wake-early T        yield instead of sleeping T before a due time\n"
-    "                        (at most 10ms; default 150us)\n"
-    "  -q, --quiet           no informational messages\n"
-    "  -h, --help            show this help\n"
-    "  -V, --version         show the version\n",
     relay_options,
 };
 
@@ -115,16 +107,16 @@ static int parse_one(int c, struct relay_opts *o, struct loss_model_opts *mo,
   int b;
 
   switch (c) {
-  case 'q':
+  case O_QUIET:
     o->quiet = 1;
     return 0;
-  case LONG_LISTEN:
+  case O_LISTEN:
     o->listen = optarg;
     return 0;
-  case LONG_TO:
+  case O_TO:
     o->to = optarg;
     return 0;
-  case LONG_DIR:
+  case O_DIR:
     if (strcmp(optarg, "to") == 0)
       o->dir = DIR_TO;
     else if (strcmp(optarg, "from") == 0)
@@ -136,21 +128,21 @@ static int parse_one(int c, struct relay_opts *o, struct loss_model_opts *mo,
       return -1;
     }
     return 0;
-  case LONG_LOSS:
+  case O_LOSS:
     return list(optarg, ITEM_PROB, 0, 1, "loss", mo->losses, &mo->nlosses);
-  case LONG_BURST:
+  case O_BURST:
     return list(optarg, ITEM_REAL, 1, 1000000, "mean burst length",
                 mo->bursts, &mo->nbursts);
-  case LONG_PERIOD:
+  case O_PERIOD:
     return list(optarg, ITEM_U32, 1, 1000000000, "drop period", mo->periods,
                 &mo->nperiods);
-  case LONG_DELAY:
+  case O_DELAY:
     return lm_parse_duration(optarg, 60, "delay", &o->delay_ns);
-  case LONG_JITTER:
+  case O_JITTER:
     return lm_parse_duration(optarg, 60, "jitter", &o->jitter_ns);
-  case LONG_REORDER:
+  case O_REORDER:
     return lm_parse_prob(optarg, 1, "reorder probability", &o->reorder);
-  case LONG_REORDER_DELAY:
+  case O_REORDER_DELAY:
     if (lm_parse_duration(optarg, 10, "reorder delay", &o->reorder_delay_ns) !=
         0)
       return -1;
@@ -159,22 +151,22 @@ static int parse_one(int c, struct relay_opts *o, struct loss_model_opts *mo,
       return -1;
     }
     return 0;
-  case LONG_DUP:
+  case O_DUP:
     return lm_parse_prob(optarg, 1, "duplicate probability", &o->duplicate);
-  case LONG_RATE:
+  case O_RATE:
     return cli_parse_rate(optarg, "rate", &o->rate_bps);
-  case LONG_BO_AFTER:
+  case O_BO_AFTER:
     *bo_after = 1;
     return lm_parse_duration(optarg, 86400, "blackout start",
                              &o->blackout_after_ns);
-  case LONG_BO_FOR:
+  case O_BO_FOR:
     *bo_for = 1;
     return lm_parse_duration(optarg, 86400, "blackout length",
                              &o->blackout_for_ns);
-  case LONG_SEED:
+  case O_SEED:
     *seeded = 1;
     return cli_parse_u64(optarg, 0, UINT64_MAX, "seed", &o->seed);
-  case LONG_DURATION:
+  case O_DURATION:
     if (lm_parse_duration(optarg, 31536000, "duration", &o->duration_ns) != 0)
       return -1;
     if (o->duration_ns == 0) {
@@ -182,10 +174,10 @@ static int parse_one(int c, struct relay_opts *o, struct loss_model_opts *mo,
       return -1;
     }
     return 0;
-  case LONG_STATS:
+  case O_STATS:
     o->stats_json = optarg;
     return 0;
-  case LONG_IO:
+  case O_IO:
     b = cli_udp_backend_parse(optarg);
     if (b < 0) {
       cli_error("invalid I/O backend '%s': expected mmsg or uring", optarg);
@@ -193,12 +185,12 @@ static int parse_one(int c, struct relay_opts *o, struct loss_model_opts *mo,
     }
     o->io = (uint32_t)b;
     return 0;
-  case LONG_QUEUE:
+  case O_QUEUE:
     return cli_parse_u32(optarg, 1, 1000000, "queue length", &o->queue);
-  case LONG_WAKE_EARLY:
+  case O_WAKE_EARLY:
     return lm_parse_duration(optarg, 0.01, "wake-early time",
                              &o->wake_early_ns);
-  default:
+  default: /* not reached: cli_opts_next() handles help and version */
     loss_cmd_usage(stderr, &loss_cmd_relay);
     return -1;
   }
@@ -216,9 +208,8 @@ static int relay_main(int argc, char **argv) {
   o.queue = 4096;
   o.wake_early_ns = 150000;
   o.reorder_delay_ns = 1000000;
-  opterr = 0;
   optind = 1;
-  while ((c = loss_next_opt(argc, argv, "+:hVq", &loss_cmd_relay, &rv)) > 0)
+  while ((c = loss_next_opt(argc, argv, &loss_cmd_relay, &rv)) >= 0)
     if (parse_one(c, &o, &mo, &seeded, &bo_after, &bo_for) != 0)
       return CLI_EXIT_USAGE;
   if (c == CLI_OPT_STOP)

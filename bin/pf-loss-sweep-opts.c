@@ -1,9 +1,9 @@
 /*
  * pf-loss-sweep-opts.c -- the options of `pf-loss sweep`: its option
- * table, --help, parsing and defaults.  Every list is one axis of the
+ * table (the source of its getopt parsing and its --help list), parsing
+ * and defaults.  Every list is one axis of the
  * sweep.
  */
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -13,84 +13,82 @@
 #include "pf-loss-sweep.h"
 
 enum {
-  LONG_MODEL = 256,
-  LONG_PERIOD,
-  LONG_LOSS,
-  LONG_BURST,
-  LONG_PER_BLOCK,
-  LONG_FEC,
-  LONG_CODE,
-  LONG_FRAME_SIZE,
-  LONG_FRAMES,
-  LONG_SHARD,
-  LONG_REORDER,
-  LONG_DUP,
-  LONG_SEED,
-  LONG_FORMAT,
-  LONG_PLOT,
-  LONG_MDS,
-  LONG_AEAD,
+  O_MODEL,
+  O_PERIOD,
+  O_LOSS,
+  O_BURST,
+  O_PER_BLOCK,
+  O_FEC,
+  O_K,
+  O_CODE,
+  O_FRAME_SIZE,
+  O_FRAMES,
+  O_SHARD,
+  O_REORDER,
+  O_DUP,
+  O_AEAD,
+  O_SEED,
+  O_FORMAT,
+  O_PLOT,
+  O_MDS,
+  O_QUIET,
+  O_HELP,
+  O_VERSION,
 };
 
-static const struct option sweep_options[] = {
-    {"help", no_argument, NULL, 'h'},
-    {"version", no_argument, NULL, 'V'},
-    {"quiet", no_argument, NULL, 'q'},
-    {"model", required_argument, NULL, LONG_MODEL},
-    {"period", required_argument, NULL, LONG_PERIOD},
-    {"loss", required_argument, NULL, LONG_LOSS},
-    {"burst", required_argument, NULL, LONG_BURST},
-    {"per-block", required_argument, NULL, LONG_PER_BLOCK},
-    {"fec-percent", required_argument, NULL, LONG_FEC},
-    {"data-shards", required_argument, NULL, 'k'},
-    {"code", required_argument, NULL, LONG_CODE},
-    {"frame-size", required_argument, NULL, LONG_FRAME_SIZE},
-    {"frames", required_argument, NULL, LONG_FRAMES},
-    {"shard-size", required_argument, NULL, LONG_SHARD},
-    {"reorder", required_argument, NULL, LONG_REORDER},
-    {"duplicate", required_argument, NULL, LONG_DUP},
-    {"seed", required_argument, NULL, LONG_SEED},
-    {"format", required_argument, NULL, LONG_FORMAT},
-    {"plot", required_argument, NULL, LONG_PLOT},
-    {"expect-mds", no_argument, NULL, LONG_MDS},
-    {"aead", required_argument, NULL, LONG_AEAD},
-    {NULL, 0, NULL, 0},
+#define S CLI_CMD(LOSS_SWEEP)
+
+/* Its options: getopt and --help both come from this table. */
+static const struct cli_opt sweep_options[] = {
+    {"model", 0, "M", S, "periodic, bernoulli, gilbert or per-block",
+     O_MODEL},
+    {"period", 0, "N,...", S, "periodic: drop datagram n when n mod N = 0",
+     O_PERIOD},
+    {"loss", 0, "P,...", S, "bernoulli, gilbert: mean loss (5% or 0.05)",
+     O_LOSS},
+    {"burst", 0, "L,...", S, "gilbert: mean burst length (default 4)",
+     O_BURST},
+    {"per-block", 0, "N,...", S, "per-block: shards lost in every FEC block",
+     O_PER_BLOCK},
+    {"fec-percent", 0, "PCT,...", S,
+     "parity per block in percent (default 25)", O_FEC},
+    {"data-shards", 'k', "K,...", S,
+     "data shards per block, K_max (default 64)", O_K},
+    {"code", 0, "gf8,gf16", S, "the codes to compare (default both)", O_CODE},
+    {"frame-size", 0, "BYTES,...", S, "frame sizes (default 100000)",
+     O_FRAME_SIZE},
+    {"frames", 0, "N", S, "frames per point (default 50)", O_FRAMES},
+    {"shard-size", 0, "N", S, "bytes per shard, even (default 1024)",
+     O_SHARD},
+    {"reorder", 0, "P", S, "hold a datagram back by 1-8 slots", O_REORDER},
+    {"duplicate", 0, "P", S, "send a datagram twice", O_DUP},
+    {"aead", 0, "NAME|none", S, "aes128gcm (default), chacha20poly1305, none",
+     O_AEAD},
+    {"seed", 0, "N", S, "seed of every random choice (default random)",
+     O_SEED},
+    {"format", 0, "F", S, "table (default), csv or json", O_FORMAT},
+    {"plot", 0, "FILE.svg", S, "also draw the sweep", O_PLOT},
+    {"expect-mds", 0, NULL, S, "fail when a frame within the RS bound is lost",
+     O_MDS},
+    {"quiet", 'q', NULL, S, "no progress or informational messages", O_QUIET},
+    {"help", 'h', NULL, S, "show this help", O_HELP},
+    {"version", 'V', NULL, S, "show the version", O_VERSION},
+    {NULL, 0, NULL, 0, NULL, 0},
 };
 
 static int sweep_main(int argc, char **argv);
 
 const struct loss_cmd loss_cmd_sweep = {
-    "sweep",
+    {"sweep",
+     "[--model periodic|bernoulli|gilbert|per-block] [--period N,...]\n"
+     "         [--loss P,...] [--burst L,...] [--per-block N,...]\n"
+     "         [--fec-percent PCT,...] [-k K,...] [--code gf8,gf16]\n"
+     "         [--frame-size BYTES,...] [--frames N] [--shard-size N]\n"
+     "         [--reorder P] [--duplicate P] [--aead NAME|none] [--seed N]\n"
+     "         [--format table|csv|json] [--plot FILE.svg] [--expect-mds] "
+     "[-q]",
+     "sweep loss against FEC through the real sender and receiver", S},
     sweep_main,
-    "[--model periodic|bernoulli|gilbert|per-block] [--period N,...]\n"
-    "         [--loss P,...] [--burst L,...] [--per-block N,...]\n"
-    "         [--fec-percent PCT,...] [-k K,...] [--code gf8,gf16]\n"
-    "         [--frame-size BYTES,...] [--frames N] [--shard-size N]\n"
-    "         [--reorder P] [--duplicate P] [--aead NAME|none] [--seed N]\n"
-    "         [--format table|csv|json] [--plot FILE.svg] [--expect-mds] "
-    "[-q]",
-    "sweep loss against FEC through the real sender and receiver",
-    "  --model M             periodic, bernoulli, gilbert or per-block\n"
-    "  --period N,...        periodic: drop datagram n when n mod N = 0\n"
-    "  --loss P,...          bernoulli, gilbert: mean loss (5% or 0.05)\n"
-    "  --burst L,...         gilbert: mean burst length (default 4)\n"
-    "  --per-block N,...     per-block: shards lost in every FEC block\n"
-    "  --fec-percent PCT,... parity per block in percent (default 25)\n"
-    "  -k, --data-shards K,... data shards per block, K_max (default 64)\n"
-    "  --code gf8,gf16       the codes to compare (default both)\n"
-    "  --frame-size BYTES,... frame sizes (default 100000)\n"
-    "  --frames N            frames per point (default 50)\n"
-    "  --shard-size N        bytes per shard, even (default 1024)\n"
-    "  --reorder P           hold a datagram back by 1-8 slots\n"
-    "  --duplicate P         send a datagram twice\n"
-    "  --aead NAME|none      aes128gcm (default), chacha20poly1305, none\n"
-    "  --seed N              seed of every random choice (default random)\n"
-    "  --format F            table (default), csv or json\n"
-    "  --plot FILE.svg       also draw the sweep\n"
-    "  --expect-mds          fail when a frame within the RS bound is lost\n"
-    "  -q, --quiet           no progress or informational messages\n"
-    "  -h, --help            show this help\n"
-    "  -V, --version         show the version\n",
     sweep_options,
 };
 
@@ -151,37 +149,37 @@ static int list(const char *arg, enum loss_item kind, double min, double max,
 static int parse_one(int c, struct sweep_opts *o, int *model_given,
                      int *seeded) {
   switch (c) {
-  case 'q':
+  case O_QUIET:
     o->quiet = 1;
     return 0;
-  case LONG_MODEL:
+  case O_MODEL:
     *model_given = 1;
     return parse_model(optarg, &o->model.kind);
-  case LONG_PERIOD:
+  case O_PERIOD:
     return list(optarg, ITEM_U32, 0, 1000000000, "drop period", o->periods,
                 &o->nperiods);
-  case LONG_LOSS:
+  case O_LOSS:
     return list(optarg, ITEM_PROB, 0, 1, "loss", o->losses, &o->nlosses);
-  case LONG_BURST:
+  case O_BURST:
     return list(optarg, ITEM_REAL, 1, 1000000, "mean burst length",
                 o->bursts, &o->nbursts);
-  case LONG_PER_BLOCK:
+  case O_PER_BLOCK:
     return list(optarg, ITEM_U32, 0, PF_FEC16_MAX_SHARDS, "losses per block",
                 o->per_blocks, &o->nper_blocks);
-  case LONG_FEC:
+  case O_FEC:
     return list(optarg, ITEM_U32, 0, PF_FEC_PERCENT_MAX, "FEC percent",
                 o->fecs, &o->nfecs);
-  case 'k':
+  case O_K:
     return list(optarg, ITEM_U32, 1, PF_FEC16_MAX_SHARDS - 2,
                 "data shards per block", o->kmaxs, &o->nkmaxs);
-  case LONG_CODE:
+  case O_CODE:
     return parse_codes(optarg, o);
-  case LONG_FRAME_SIZE:
+  case O_FRAME_SIZE:
     return list(optarg, ITEM_SIZE, 0, 64u * 1024 * 1024, "frame size",
                 o->frame_sizes, &o->nframe_sizes);
-  case LONG_FRAMES:
+  case O_FRAMES:
     return cli_parse_u32(optarg, 1, 1000000, "frame count", &o->frames);
-  case LONG_SHARD:
+  case O_SHARD:
     if (cli_parse_u32(optarg, 2, PF_PKT_MAX_SHARD_PAYLOAD, "shard size",
                       &o->shard_size) != 0)
       return -1;
@@ -190,14 +188,14 @@ static int parse_one(int c, struct sweep_opts *o, int *model_given,
       return -1;
     }
     return 0;
-  case LONG_REORDER:
+  case O_REORDER:
     return lm_parse_prob(optarg, 1, "reorder probability", &o->reorder);
-  case LONG_DUP:
+  case O_DUP:
     return lm_parse_prob(optarg, 1, "duplicate probability", &o->duplicate);
-  case LONG_SEED:
+  case O_SEED:
     *seeded = 1;
     return cli_parse_u64(optarg, 0, UINT64_MAX, "seed", &o->seed);
-  case LONG_FORMAT:
+  case O_FORMAT:
     if (strcmp(optarg, "table") == 0)
       o->format = FMT_TABLE;
     else if (strcmp(optarg, "csv") == 0)
@@ -209,13 +207,13 @@ static int parse_one(int c, struct sweep_opts *o, int *model_given,
       return -1;
     }
     return 0;
-  case LONG_PLOT:
+  case O_PLOT:
     o->plot = optarg;
     return 0;
-  case LONG_MDS:
+  case O_MDS:
     o->expect_mds = 1;
     return 0;
-  case LONG_AEAD:
+  case O_AEAD:
     if (strcmp(optarg, "none") == 0)
       o->aead = PF_AEAD_NONE;
     else if (strcmp(optarg, "aes128gcm") == 0)
@@ -229,7 +227,7 @@ static int parse_one(int c, struct sweep_opts *o, int *model_given,
       return -1;
     }
     return 0;
-  default:
+  default: /* not reached: cli_opts_next() handles help and version */
     loss_cmd_usage(stderr, &loss_cmd_sweep);
     return -1;
   }
@@ -306,10 +304,8 @@ static int sweep_main(int argc, char **argv) {
   o.ncodes = 2;
   o.frame_sizes[0] = 100000;
   o.nframe_sizes = 1;
-  opterr = 0;
   optind = 1;
-  while ((c = loss_next_opt(argc, argv, "+:hVqk:", &loss_cmd_sweep, &rv)) >
-         0)
+  while ((c = loss_next_opt(argc, argv, &loss_cmd_sweep, &rv)) >= 0)
     if (parse_one(c, &o, &model_given, &seeded) != 0)
       return CLI_EXIT_USAGE;
   if (c == CLI_OPT_STOP)

@@ -10,10 +10,11 @@
  *   pf-loss drop    deletes records of a pf-fec shard stream
  *                   (pf-loss-drop.c)
  *
- * Each subcommand has its own option table and parses its own options;
- * an option another subcommand takes is refused by name.
+ * Each subcommand has its own option table (struct cli_opt: its getopt
+ * parsing and its --help list) and parses its own options; the tables
+ * are joined into one here, so an option another subcommand takes is
+ * refused by name.
  */
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -27,12 +28,21 @@ static const struct loss_cmd *const commands[] = {
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
-/* What the dispatcher itself takes, before a command. */
-static const struct option main_options[] = {
-    {"help", no_argument, NULL, 'h'},
-    {"version", no_argument, NULL, 'V'},
-    {NULL, 0, NULL, 0},
+/* What the dispatcher's --help lists as common options (it takes only
+ * --help and --version itself, before a command). */
+static const struct cli_opt main_options[] = {
+    {"seed", 0, "N", CLI_CMD(LOSS_MAIN),
+     "seed of every random choice (printed; default random)", 0},
+    {"quiet", 'q', NULL, CLI_CMD(LOSS_MAIN),
+     "no progress or informational messages", 0},
+    {"help", 'h', NULL, CLI_CMD(LOSS_MAIN), "show this help", 0},
+    {"version", 'V', NULL, CLI_CMD(LOSS_MAIN), "show the version", 0},
+    {NULL, 0, NULL, 0, NULL, 0},
 };
+
+/* Every command's rows, the dispatcher's first, in one table. */
+static struct cli_opt all_options[CLI_OPTS_MAX + 1];
+static struct cli_opts optset;
 
 static void usage(FILE *f) {
   size_t i;
@@ -40,76 +50,43 @@ static void usage(FILE *f) {
   fprintf(f, "Usage: %s <command> [options]\n\n", cli_prog);
   fprintf(f, "Commands:\n");
   for (i = 0; i < NCOMMANDS; i++)
-    fprintf(f, "  %-6s %s\n", commands[i]->name, commands[i]->summary);
+    fprintf(f, "  %-6s %s\n", commands[i]->c.name, commands[i]->c.summary);
+  fprintf(f, "\nCommon options:\n");
+  cli_opts_help(f, &optset, CLI_CMD(LOSS_MAIN));
   fprintf(f,
-          "\nCommon options:\n"
-          "  --seed N      seed of every random choice (printed; default "
-          "random)\n"
-          "  -q, --quiet   no progress or informational messages\n"
-          "  -h, --help    show this help\n"
-          "  -V, --version show the version\n"
           "\nRun '%s <command> --help' for one command's options; see "
           "pf-loss(1).\n",
           cli_prog);
 }
 
-void loss_cmd_usage(FILE *f, const struct loss_cmd *cmd) {
-  fprintf(f, "Usage: %s %s %s\n", cli_prog, cmd->name, cmd->synopsis);
-  fprintf(f, "%s\n\nOptions:\n%s", cmd->summary, cmd->options);
+/* Appends |t|'s rows to all_options; -1 when they do not fit. */
+static int add_options(size_t *n, const struct cli_opt *t) {
+  for (; t->name; t++) {
+    if (*n >= CLI_OPTS_MAX)
+      return -1;
+    all_options[(*n)++] = *t;
+  }
+  return 0;
 }
 
-/* The long name of an option of another command that |arg| ("--name",
- * "--name=value" or "-c") or |shortopt| names, or NULL. */
-static const char *other_option(const struct loss_cmd *cmd, const char *arg,
-                                 int shortopt) {
+static int options_init(void) {
   size_t i, n = 0;
-  const struct option *p;
 
-  if (arg[0] == '-' && arg[1] == '-') {
-    arg += 2;
-    n = strcspn(arg, "=");
-  }
-  for (i = 0; i < NCOMMANDS; i++) {
-    if (commands[i] == cmd)
-      continue;
-    for (p = commands[i]->longopts; p->name; p++)
-      if (n ? strlen(p->name) == n && strncmp(p->name, arg, n) == 0
-            : shortopt > 0 && p->val == shortopt)
-        return p->name;
-  }
-  return NULL;
+  if (add_options(&n, main_options) != 0)
+    return -1;
+  for (i = 0; i < NCOMMANDS; i++)
+    if (add_options(&n, commands[i]->options) != 0)
+      return -1;
+  return cli_opts_init(&optset, all_options);
 }
 
-int loss_next_opt(int argc, char **argv, const char *shortopts,
-                  const struct loss_cmd *cmd, int *status) {
-  int c = getopt_long(argc, argv, shortopts, cmd->longopts, NULL);
-  const char *other;
+void loss_cmd_usage(FILE *f, const struct loss_cmd *cmd) {
+  cli_opts_usage(f, &optset, &cmd->c, 1);
+}
 
-  *status = CLI_EXIT_USAGE;
-  if (c == -1) {
-    if (optind >= argc)
-      return CLI_OPT_END;
-    cli_error("unexpected argument '%s'", argv[optind]);
-  } else if (c == 'h' || c == 'V') {
-    if (c == 'h')
-      loss_cmd_usage(stdout, cmd);
-    else
-      cli_print_version();
-    *status = CLI_EXIT_OK;
-    return CLI_OPT_STOP;
-  } else if (c == ':') {
-    cli_error("option '%s' needs a value", argv[optind - 1]);
-  } else if (c == '?') {
-    other = other_option(cmd, argv[optind - 1], optopt);
-    if (other)
-      cli_error("option '--%s' does not apply to '%s'", other, cmd->name);
-    else
-      cli_error("unknown option '%s'", argv[optind - 1]);
-  } else {
-    return c;
-  }
-  loss_cmd_usage(stderr, cmd);
-  return CLI_OPT_STOP;
+int loss_next_opt(int argc, char **argv, const struct loss_cmd *cmd,
+                  int *status) {
+  return cli_opts_next(&optset, argc, argv, &cmd->c, status);
 }
 
 int loss_parse_items(const char *str, enum loss_item kind, double min,
@@ -212,9 +189,13 @@ int main(int argc, char **argv) {
   int rv;
 
   cli_init("pf-loss");
+  if (options_init() != 0) {
+    cli_error("too many options (a bug)");
+    return CLI_EXIT_FAIL;
+  }
   for (i = 0; i < NCOMMANDS; i++)
-    names[i] = commands[i]->name;
-  idx = cli_command_find(argc, argv, main_options, names, sizeof(names[0]),
+    names[i] = commands[i]->c.name;
+  idx = cli_command_find(argc, argv, optset.longopts, names, sizeof(names[0]),
                          NCOMMANDS, usage, &rv);
   if (idx < 0)
     return rv;

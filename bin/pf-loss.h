@@ -1,7 +1,8 @@
 /*
  * pf-loss.h -- what the pf-loss subcommands share.  bin/pf-loss.c is the
  * dispatcher and holds the option helpers; each subcommand (sweep,
- * relay, drop) has its own file, its own option table and its own
+ * relay, drop) has its own file, its own option table (struct cli_opt,
+ * the source of both its getopt parsing and its --help list) and its own
  * options struct, and is run as cmd->run(argc, argv) with argv[0] the
  * command's name.
  */
@@ -12,20 +13,20 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "cli.h"
 #include "loss_model.h"
 
 #define LOSS_MAX_LIST 64
 
-struct option;
+/* The command bits of the option tables; LOSS_MAIN marks the rows the
+ * dispatcher's --help lists as common options. */
+enum { LOSS_MAIN, LOSS_SWEEP, LOSS_RELAY, LOSS_DROP };
 
 /* One subcommand. */
 struct loss_cmd {
-  const char *name;
+  struct cli_opts_cmd c; /* name, synopsis, summary, CLI_CMD(LOSS_x) */
   int (*run)(int argc, char **argv);
-  const char *synopsis; /* after "pf-loss NAME " */
-  const char *summary;  /* one line */
-  const char *options;  /* the --help list of its options */
-  const struct option *longopts; /* its own option table */
+  const struct cli_opt *options; /* its own option table */
 };
 
 extern const struct loss_cmd loss_cmd_sweep, loss_cmd_relay, loss_cmd_drop;
@@ -34,15 +35,14 @@ extern const struct loss_cmd loss_cmd_sweep, loss_cmd_relay, loss_cmd_drop;
 void loss_cmd_usage(FILE *f, const struct loss_cmd *cmd);
 
 /*
- * getopt_long() over |cmd|'s own options (set optind = 1 and opterr = 0
- * first; |shortopts| starts with "+:" and has "hV").  Handles -h and -V
- * (CLI_OPT_STOP, *status CLI_EXIT_OK), a missing value, a stray operand
- * and an unknown option -- naming the option when another pf-loss
- * command takes it -- (CLI_OPT_STOP, CLI_EXIT_USAGE, message and usage
- * printed).  Otherwise returns the option (> 0) or CLI_OPT_END.
+ * The next option of |cmd| (set optind = 1 first): cli_opts_next() over
+ * the options of every pf-loss command, so an option another command
+ * takes is refused by name ("does not apply").  Returns the id from
+ * |cmd|'s table, CLI_OPT_END, or CLI_OPT_STOP with the exit status in
+ * |*status|.
  */
-int loss_next_opt(int argc, char **argv, const char *shortopts,
-                  const struct loss_cmd *cmd, int *status);
+int loss_next_opt(int argc, char **argv, const struct loss_cmd *cmd,
+                  int *status);
 
 /* Comma-separated lists of one kind. */
 enum loss_item { ITEM_U32, ITEM_SIZE, ITEM_PROB, ITEM_REAL };

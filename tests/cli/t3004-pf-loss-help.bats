@@ -5,10 +5,11 @@
 bats_require_minimum_version 1.5.0
 load test_helper
 
-# cmd_options FILE: the long options of the option table in bin/FILE,
-# without help and version (the man page lists those once).
+# cmd_options FILE: the long options of the option table (struct
+# cli_opt, which gives both getopt and --help) in bin/FILE, without help
+# and version (the man page lists those once).
 cmd_options() {
-  awk '/struct option [a-z_]*\[\] =/ { on = 1 } on { print } on && /};/ { on = 0 }' \
+  awk '/struct cli_opt [a-z_]*\[\] =/ { on = 1 } on { print } on && /};/ { on = 0 }' \
     "$PF_SRCDIR/bin/$1" | grep -o '{"[a-z0-9-]*"' | tr -d '{"' |
     grep -v -x -e help -e version
 }
