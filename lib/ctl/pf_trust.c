@@ -234,8 +234,11 @@ static int parse_hostport(const char *tok, size_t len, char *out,
   return (n < 0 || (size_t)n >= outlen) ? PF_ERR_MALFORMED : 0;
 }
 
+/* A known-hosts key, "HOST:PORT" (as pf_known_host.entry). */
+#define KH_KEY_LEN 300
+
 typedef struct kh_entry {
-  char key[300];
+  char key[KH_KEY_LEN];
   char fp[PF_FINGERPRINT_BUFLEN];
 } kh_entry;
 
@@ -328,18 +331,12 @@ static void reset_result(pf_known_host *res, const char *key) {
   snprintf(res->entry, sizeof(res->entry), "%s", key);
 }
 
-int pf_known_hosts_lookup(const char *path, const char *host, uint16_t port,
-                          const char *fingerprint, pf_known_host *res,
-                          const pf_mem *mem, char *err, size_t errlen) {
-  char key[300], fp[PF_FINGERPRINT_BUFLEN];
-  char *buf;
-  size_t len;
-  int rv;
-
-  clear_msg(err, errlen);
-  if ((rv = check_result(res)) != 0 || !path)
-    return rv ? rv : PF_ERR_INVALID_ARGUMENT;
-  if (pf_trust_host_key(key, sizeof(key), host, port) != 0) {
+/* The host key and the normalized fingerprint of a known-hosts call;
+ * 0 or PF_ERR_MALFORMED with a message. */
+static int kh_args(char key[KH_KEY_LEN], char fp[PF_FINGERPRINT_BUFLEN],
+                   const char *host, uint16_t port, const char *fingerprint,
+                   char *err, size_t errlen) {
+  if (pf_trust_host_key(key, KH_KEY_LEN, host, port) != 0) {
     pf_cfg_errf(err, errlen, "not a host name or address: %s",
                 host ? host : "(null)");
     return PF_ERR_MALFORMED;
@@ -348,6 +345,22 @@ int pf_known_hosts_lookup(const char *path, const char *host, uint16_t port,
     pf_cfg_errf(err, errlen, "not a fingerprint (64 hex digits)");
     return PF_ERR_MALFORMED;
   }
+  return 0;
+}
+
+int pf_known_hosts_lookup(const char *path, const char *host, uint16_t port,
+                          const char *fingerprint, pf_known_host *res,
+                          const pf_mem *mem, char *err, size_t errlen) {
+  char key[KH_KEY_LEN], fp[PF_FINGERPRINT_BUFLEN];
+  char *buf;
+  size_t len;
+  int rv;
+
+  clear_msg(err, errlen);
+  if ((rv = check_result(res)) != 0 || !path)
+    return rv ? rv : PF_ERR_INVALID_ARGUMENT;
+  if ((rv = kh_args(key, fp, host, port, fingerprint, err, errlen)) != 0)
+    return rv;
   mem = pf_mem_or_default(mem);
   rv = read_trust(mem, path, &buf, &len, err, errlen);
   if (rv != 0)
@@ -423,7 +436,8 @@ static int append_line(const pf_mem *mem, const char *path, const char *old,
 int pf_known_hosts_add(const char *path, const char *host, uint16_t port,
                        const char *fingerprint, const pf_mem *mem, char *err,
                        size_t errlen) {
-  char key[300], fp[PF_FINGERPRINT_BUFLEN], add[300 + PF_FINGERPRINT_BUFLEN];
+  char key[KH_KEY_LEN], fp[PF_FINGERPRINT_BUFLEN],
+      add[KH_KEY_LEN + PF_FINGERPRINT_BUFLEN];
   pf_known_host res;
   char *buf;
   size_t len;
@@ -432,15 +446,8 @@ int pf_known_hosts_add(const char *path, const char *host, uint16_t port,
   clear_msg(err, errlen);
   if (!path)
     return PF_ERR_INVALID_ARGUMENT;
-  if (pf_trust_host_key(key, sizeof(key), host, port) != 0) {
-    pf_cfg_errf(err, errlen, "not a host name or address: %s",
-                host ? host : "(null)");
-    return PF_ERR_MALFORMED;
-  }
-  if (pf_fingerprint_normalize(fp, fingerprint) != 0) {
-    pf_cfg_errf(err, errlen, "not a fingerprint (64 hex digits)");
-    return PF_ERR_MALFORMED;
-  }
+  if ((rv = kh_args(key, fp, host, port, fingerprint, err, errlen)) != 0)
+    return rv;
   mem = pf_mem_or_default(mem);
   lock = lock_and_read(mem, path, &buf, &len, err, errlen);
   if (lock < 0)
