@@ -43,43 +43,13 @@ static const char known_fp[] =
     "32c45c63c990a8c83615b377e373236a"
     "bdbd2912f5fa213ed18f2239c1354ed9";
 
-/* snprintf that aborts the test on truncation (paths here are short). */
-#define CHECKED_SNPRINTF(buf, size, ...)                                       \
-  do {                                                                        \
-    int n_ = snprintf(buf, size, __VA_ARGS__);                                \
-    if (n_ < 0 || (size_t)n_ >= (size_t)(size))                               \
-      abort();                                                                \
-  } while (0)
-
 static char tmpdir[PATH_MAX];
-
-static void rm_rf(const char *path) {
-  struct stat st;
-  DIR *d;
-  struct dirent *e;
-  char sub[PATH_MAX];
-
-  if (lstat(path, &st) != 0)
-    return;
-  if (S_ISDIR(st.st_mode) && (d = opendir(path)) != NULL) {
-    while ((e = readdir(d)) != NULL) {
-      if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-        continue;
-      CHECKED_SNPRINTF(sub, sizeof(sub), "%s/%s", path, e->d_name);
-      rm_rf(sub);
-    }
-    closedir(d);
-    rmdir(path);
-  } else {
-    unlink(path);
-  }
-}
 
 /* Makes a fresh directory name under tmpdir (not created). */
 static const char *fresh(const char *name) {
   static char buf[PATH_MAX];
-  CHECKED_SNPRINTF(buf, sizeof(buf), "%s/%s", tmpdir, name);
-  rm_rf(buf);
+  TU_SNPRINTF(buf, sizeof(buf), "%s/%s", tmpdir, name);
+  tu_rm_rf(buf);
   return buf;
 }
 
@@ -87,7 +57,7 @@ static const char *join(const char *dir, const char *name) {
   static char buf[4][PATH_MAX];
   static int i;
   i = (i + 1) % 4;
-  CHECKED_SNPRINTF(buf[i], sizeof(buf[i]), "%s/%s", dir, name);
+  TU_SNPRINTF(buf[i], sizeof(buf[i]), "%s/%s", dir, name);
   return buf[i];
 }
 
@@ -399,16 +369,16 @@ static void test_refusals(void) {
   static const mode_t open_modes[] = {0644, 0640, 0604, 0620, 0602, 0700};
   size_t i;
 
-  CHECKED_SNPRINTF(dir, sizeof(dir), "%s", fresh("refuse"));
+  TU_SNPRINTF(dir, sizeof(dir), "%s", fresh("refuse"));
   make_identity(dir);
-  CHECKED_SNPRINTF(key, sizeof(key), "%s", join(dir, "key.pem"));
-  CHECKED_SNPRINTF(cert, sizeof(cert), "%s", join(dir, "cert.pem"));
+  TU_SNPRINTF(key, sizeof(key), "%s", join(dir, "key.pem"));
+  TU_SNPRINTF(cert, sizeof(cert), "%s", join(dir, "cert.pem"));
 
   /* A key file open to group or others. */
   for (i = 0; i < sizeof(open_modes) / sizeof(open_modes[0]); i++) {
     char want[PATH_MAX + 16];
     TU_CHECK_EQ(chmod(key, open_modes[i]), 0);
-    CHECKED_SNPRINTF(want, sizeof(want), "chmod 600 %s", key);
+    TU_SNPRINTF(want, sizeof(want), "chmod 600 %s", key);
     expect_refusal(dir, open_modes[i] == 0700 ? 0 : -EPERM,
                    open_modes[i] == 0700 ? "" : want);
   }
@@ -417,7 +387,7 @@ static void test_refusals(void) {
   TU_CHECK_EQ(chmod(key, 0600), 0);
 
   /* A symlinked key path, even to a good 0600 key. */
-  CHECKED_SNPRINTF(elsewhere, sizeof(elsewhere), "%s/real-key.pem", tmpdir);
+  TU_SNPRINTF(elsewhere, sizeof(elsewhere), "%s/real-key.pem", tmpdir);
   TU_CHECK_EQ(rename(key, elsewhere), 0);
   TU_CHECK_EQ(symlink(elsewhere, key), 0);
   expect_refusal(dir, -ELOOP, "symbolic link");
@@ -479,8 +449,8 @@ static void test_refusals(void) {
                                            NULL, NULL, 0),
                 0);
     pf_identity_del(cl);
-    CHECKED_SNPRINTF(okey, sizeof(okey), "%s", join(other, "client-key.pem"));
-    CHECKED_SNPRINTF(saved, sizeof(saved), "%s.saved", key);
+    TU_SNPRINTF(okey, sizeof(okey), "%s", join(other, "client-key.pem"));
+    TU_SNPRINTF(saved, sizeof(saved), "%s.saved", key);
     TU_CHECK_EQ(rename(key, saved), 0);
     TU_CHECK_EQ(rename(okey, key), 0);
     expect_refusal(dir, PF_ERR_MALFORMED, "does not belong to");
@@ -490,11 +460,11 @@ static void test_refusals(void) {
   /* Only one of the two files: never silently a new identity. */
   {
     char saved[PATH_MAX];
-    CHECKED_SNPRINTF(saved, sizeof(saved), "%s.saved", cert);
+    TU_SNPRINTF(saved, sizeof(saved), "%s.saved", cert);
     TU_CHECK_EQ(rename(cert, saved), 0);
     expect_refusal(dir, PF_ERR_MALFORMED, "exists but");
     TU_CHECK_EQ(rename(saved, cert), 0);
-    CHECKED_SNPRINTF(saved, sizeof(saved), "%s.saved", key);
+    TU_SNPRINTF(saved, sizeof(saved), "%s.saved", key);
     TU_CHECK_EQ(rename(key, saved), 0);
     expect_refusal(dir, PF_ERR_MALFORMED, "exists but");
     TU_CHECK_EQ(rename(saved, key), 0);
@@ -505,7 +475,7 @@ static void test_refusals(void) {
     static char big[70 * 1024];
     char saved[PATH_MAX];
     memset(big, 'A', sizeof(big));
-    CHECKED_SNPRINTF(saved, sizeof(saved), "%s.saved", key);
+    TU_SNPRINTF(saved, sizeof(saved), "%s.saved", key);
     TU_CHECK_EQ(rename(key, saved), 0);
     TU_CHECK_EQ(write_file(key, big, sizeof(big), 0600), 0);
     expect_refusal(dir, PF_ERR_LIMIT, "too large");
@@ -514,7 +484,7 @@ static void test_refusals(void) {
   /* A directory where the key should be. */
   {
     char saved[PATH_MAX];
-    CHECKED_SNPRINTF(saved, sizeof(saved), "%s.saved", key);
+    TU_SNPRINTF(saved, sizeof(saved), "%s.saved", key);
     TU_CHECK_EQ(rename(key, saved), 0);
     TU_CHECK_EQ(mkdir(key, 0700), 0);
     expect_refusal(dir, -EINVAL, "not a regular file");
@@ -611,7 +581,7 @@ static void test_alloc_failures(void) {
   size_t n, total;
   int rv;
 
-  CHECKED_SNPRINTF(dir, sizeof(dir), "%s", fresh("alloc"));
+  TU_SNPRINTF(dir, sizeof(dir), "%s", fresh("alloc"));
   /* Creating. */
   tu_alloc_init(&a);
   TU_CHECK_EQ(pf_identity_load_or_create(&id, PF_IDENTITY_HOST, dir, &a.mem,
@@ -655,7 +625,7 @@ static void test_alloc_failures(void) {
 int main(void) {
   const char *t = getenv("TMPDIR");
 
-  CHECKED_SNPRINTF(tmpdir, sizeof(tmpdir), "%s/pf-identity-XXXXXX", t && *t ? t : "/tmp");
+  TU_SNPRINTF(tmpdir, sizeof(tmpdir), "%s/pf-identity-XXXXXX", t && *t ? t : "/tmp");
   if (!mkdtemp(tmpdir)) {
     perror("mkdtemp");
     return T_EXIT_FAIL;
@@ -668,6 +638,6 @@ int main(void) {
   test_rsa_host_key();
   test_concurrent_create();
   test_alloc_failures();
-  rm_rf(tmpdir);
+  tu_rm_rf(tmpdir);
   return tu_finish("test_identity");
 }

@@ -19,13 +19,6 @@
 #include "ctl/pf_trust.h"
 #include "testutil.h"
 
-#define CHECKED_SNPRINTF(buf, size, ...)                                       \
-  do {                                                                        \
-    int n_ = snprintf(buf, size, __VA_ARGS__);                                \
-    if (n_ < 0 || (size_t)n_ >= (size_t)(size))                               \
-      abort();                                                                \
-  } while (0)
-
 static const char FP1[] =
     "1111111111111111111111111111111111111111111111111111111111111111";
 static const char FP2[] =
@@ -48,7 +41,7 @@ static void log_cb(int level, const char *msg, void *ud) {
 }
 
 static void path_in(char *buf, size_t len, const char *name) {
-  CHECKED_SNPRINTF(buf, len, "%s/%s", tmpdir, name);
+  TU_SNPRINTF(buf, len, "%s/%s", tmpdir, name);
   unlink(buf);
 }
 
@@ -98,7 +91,7 @@ static void test_known_hosts_basic(void) {
   int rv;
 
   path_in(path, sizeof(path), "kh/known_hosts");
-  CHECKED_SNPRINTF(before, sizeof(before), "%s/kh", tmpdir);
+  TU_SNPRINTF(before, sizeof(before), "%s/kh", tmpdir);
   rmdir(before);
   /* No file yet: unknown. */
   r = lookup(path, "127.0.0.1", 9777, FP1, 0);
@@ -142,7 +135,7 @@ static void test_known_hosts_basic(void) {
 
   /* Recording the same again changes nothing; a different one is
    * refused, naming the line, and changes nothing. */
-  CHECKED_SNPRINTF(before, sizeof(before), "%s", slurp(path));
+  TU_SNPRINTF(before, sizeof(before), "%s", slurp(path));
   TU_CHECK(stat(path, &st) == 0);
   TU_CHECK_EQ(pf_known_hosts_add(path, "127.0.0.1", 9777, FP1, NULL, err,
                                  sizeof(err)),
@@ -166,7 +159,7 @@ static void test_known_hosts_basic(void) {
     DIR *d;
     struct dirent *e;
     int n = 0;
-    CHECKED_SNPRINTF(dir, sizeof(dir), "%s/kh", tmpdir);
+    TU_SNPRINTF(dir, sizeof(dir), "%s/kh", tmpdir);
     d = opendir(dir);
     while (d && (e = readdir(d)) != NULL)
       n += e->d_name[0] != '.';
@@ -233,7 +226,7 @@ static void test_known_hosts_malformed(void) {
     longline[i] = 'a';
   longline[sizeof(longline) - 1] = '\0';
   path_in(path, sizeof(path), "khbad");
-  CHECKED_SNPRINTF(
+  TU_SNPRINTF(
       text, sizeof(text),
       "# comment\n"                         /* 1 */
       "\n"                                  /* 2 */
@@ -263,12 +256,12 @@ static void test_known_hosts_malformed(void) {
     static const int bad[] = {4, 5, 6, 7, 8, 9, 10, 11, 12};
     char want[PATH_MAX + 32];
     for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-      CHECKED_SNPRINTF(want, sizeof(want), "%s:%d: ", path, bad[i]);
+      TU_SNPRINTF(want, sizeof(want), "%s:%d: ", path, bad[i]);
       TU_CHECK_MSG(strstr(logbuf, want) != NULL, "no log for line %d",
                    bad[i]);
     }
     TU_CHECK(strstr(logbuf, "line too long") != NULL);
-    CHECKED_SNPRINTF(want, sizeof(want), "%s:13: ", path);
+    TU_SNPRINTF(want, sizeof(want), "%s:13: ", path);
     TU_CHECK(strstr(logbuf, want) == NULL);
   }
   /* The second line for the same host is a different key: a lookup of
@@ -299,7 +292,7 @@ static void test_known_hosts_malformed(void) {
     static const char withnul[] = "a:1 \0xx\nb:2 ";
     char buf[256];
     memcpy(buf, withnul, sizeof(withnul) - 1);
-    CHECKED_SNPRINTF(buf + sizeof(withnul) - 1, 80, "%s\n", FP1);
+    TU_SNPRINTF(buf + sizeof(withnul) - 1, 80, "%s\n", FP1);
     TU_CHECK_EQ(write_file(path, buf, sizeof(withnul) - 1 + 65, 0600), 0);
     r = lookup(path, "b", 2, FP1, 0);
     TU_CHECK_EQ(r.status, PF_KNOWN_HOST_MATCH);
@@ -390,7 +383,7 @@ static void test_concurrent_append(void) {
     if (pid[i] == 0) {
       int bad = 0;
       for (j = 0; j < 5; j++) {
-        CHECKED_SNPRINTF(host, sizeof(host), "h%d-%d", i, j);
+        TU_SNPRINTF(host, sizeof(host), "h%d-%d", i, j);
         bad |= pf_known_hosts_add(path, host, 1, FP1, NULL, NULL, 0) != 0;
       }
       _exit(bad);
@@ -402,7 +395,7 @@ static void test_concurrent_append(void) {
   }
   for (i = 0; i < 4; i++)
     for (j = 0; j < 5; j++) {
-      CHECKED_SNPRINTF(host, sizeof(host), "h%d-%d", i, j);
+      TU_SNPRINTF(host, sizeof(host), "h%d-%d", i, j);
       r = lookup(path, host, 1, FP1, 0);
       TU_CHECK_MSG(r.status == PF_KNOWN_HOST_MATCH, "%s lost", host);
     }
@@ -422,7 +415,7 @@ static int list_cb(const pf_authorized_client *c, void *ud) {
     return 1;
   if (l->n < 8) {
     memcpy(l->fp[l->n], c->fingerprint, 65);
-    CHECKED_SNPRINTF(l->name[l->n], 65, "%s", c->name);
+    TU_SNPRINTF(l->name[l->n], 65, "%s", c->name);
     l->line[l->n] = c->line;
   }
   l->n++;
@@ -501,7 +494,7 @@ static void test_authorized_clients(void) {
   /* A hand-edited file: comments, attributes the pairing issue may add,
    * upper-case digits, malformed lines; remove keeps every other line
    * byte for byte. */
-  CHECKED_SNPRINTF(text, sizeof(text),
+  TU_SNPRINTF(text, sizeof(text),
                    "# header\n"
                    "%s Living room TV\n"                       /* 2 */
                    "not-a-fingerprint name\n"                  /* 3 */
@@ -529,7 +522,7 @@ static void test_authorized_clients(void) {
               PF_ERR_CALLBACK_FAILURE);
   TU_CHECK_EQ(l.n, 1);
 
-  CHECKED_SNPRINTF(before, sizeof(before), "%s", text);
+  TU_SNPRINTF(before, sizeof(before), "%s", text);
   rv = pf_authorized_clients_remove(path, FP2, NULL, err, sizeof(err));
   TU_CHECK_MSG(rv == 1, "rv %d: %s", rv, err);
   {
@@ -537,7 +530,7 @@ static void test_authorized_clients(void) {
     char want[4096];
     const char *l4 = strstr(before, "ABCDEF");
     const char *l5 = strchr(l4, '\n') + 1;
-    CHECKED_SNPRINTF(want, sizeof(want), "%.*s%s", (int)(l4 - before), before,
+    TU_SNPRINTF(want, sizeof(want), "%.*s%s", (int)(l4 - before), before,
                      l5);
     TU_CHECK_MSG(strcmp(slurp(path), want) == 0, "after remove:\n%s",
                  slurp(path));
@@ -587,11 +580,11 @@ static void test_alloc_failures(void) {
 
   /* add: each failure leaves the file as it was */
   tu_alloc_init(&a);
-  CHECKED_SNPRINTF(snap, sizeof(snap), "%s", slurp(path));
+  TU_SNPRINTF(snap, sizeof(snap), "%s", slurp(path));
   TU_CHECK_EQ(pf_known_hosts_add(path, "h2", 1, FP1, &a.mem, NULL, 0), 0);
   total = a.allocs;
   TU_CHECK(total >= 2 && a.live == 0);
-  CHECKED_SNPRINTF(snap, sizeof(snap), "%s", slurp(path));
+  TU_SNPRINTF(snap, sizeof(snap), "%s", slurp(path));
   for (n = 1; n <= total; n++) {
     tu_alloc_init(&a);
     a.fail_at = n;
@@ -606,7 +599,7 @@ static void test_alloc_failures(void) {
   TU_CHECK_EQ(pf_authorized_clients_remove(ac, FP1, &a.mem, NULL, 0), 1);
   total = a.allocs;
   TU_CHECK_EQ(pf_authorized_clients_add(ac, FP1, "x", NULL, NULL, 0), 0);
-  CHECKED_SNPRINTF(snap, sizeof(snap), "%s", slurp(ac));
+  TU_SNPRINTF(snap, sizeof(snap), "%s", slurp(ac));
   for (n = 1; n <= total; n++) {
     tu_alloc_init(&a);
     a.fail_at = n;
@@ -640,32 +633,10 @@ static void test_alloc_failures(void) {
   TU_CHECK_EQ(a.live, 0);
 }
 
-static void rm_rf(const char *path) {
-  struct stat st;
-  DIR *d;
-  struct dirent *e;
-  char sub[PATH_MAX];
-
-  if (lstat(path, &st) != 0)
-    return;
-  if (S_ISDIR(st.st_mode) && (d = opendir(path)) != NULL) {
-    while ((e = readdir(d)) != NULL) {
-      if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-        continue;
-      CHECKED_SNPRINTF(sub, sizeof(sub), "%s/%s", path, e->d_name);
-      rm_rf(sub);
-    }
-    closedir(d);
-    rmdir(path);
-  } else {
-    unlink(path);
-  }
-}
-
 int main(void) {
   const char *t = getenv("TMPDIR");
 
-  CHECKED_SNPRINTF(tmpdir, sizeof(tmpdir), "%s/pf-trust-XXXXXX",
+  TU_SNPRINTF(tmpdir, sizeof(tmpdir), "%s/pf-trust-XXXXXX",
                    t && *t ? t : "/tmp");
   if (!mkdtemp(tmpdir)) {
     perror("mkdtemp");
@@ -679,6 +650,6 @@ int main(void) {
   test_concurrent_append();
   test_authorized_clients();
   test_alloc_failures();
-  rm_rf(tmpdir);
+  tu_rm_rf(tmpdir);
   return tu_finish("test_trust");
 }

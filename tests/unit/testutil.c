@@ -3,8 +3,11 @@
  */
 #include "testutil.h"
 
+#include <dirent.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "splitmix.h"
@@ -223,4 +226,26 @@ void tu_alloc_init(tu_alloc *a) {
   a->mem.free = ta_free;
   a->mem.calloc = ta_calloc;
   a->mem.realloc = ta_realloc;
+}
+
+void tu_rm_rf(const char *path) {
+  struct stat st;
+  DIR *d;
+  struct dirent *e;
+  char sub[PATH_MAX];
+
+  if (lstat(path, &st) != 0)
+    return;
+  if (S_ISDIR(st.st_mode) && (d = opendir(path)) != NULL) {
+    while ((e = readdir(d)) != NULL) {
+      if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+        continue;
+      TU_SNPRINTF(sub, sizeof(sub), "%s/%s", path, e->d_name);
+      tu_rm_rf(sub);
+    }
+    closedir(d);
+    rmdir(path);
+  } else {
+    unlink(path);
+  }
 }

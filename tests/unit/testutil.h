@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include <punktfunk/punktfunk.h>
 
@@ -88,5 +89,17 @@ typedef struct tu_alloc {
   size_t attempts; /* allocation attempts so far */
 } tu_alloc;
 void tu_alloc_init(tu_alloc *a);
+
+/* snprintf that aborts the test on truncation (test paths are short). */
+#define TU_SNPRINTF(buf, size, ...)                                           \
+  do {                                                                        \
+    int n_ = snprintf(buf, size, __VA_ARGS__);                                \
+    if (n_ < 0 || (size_t)n_ >= (size_t)(size))                               \
+      abort();                                                                \
+  } while (0)
+
+/* Removes |path| and, for a directory, everything below it (no links
+ * followed); a missing path is fine. */
+void tu_rm_rf(const char *path);
 
 #endif /* PF_TESTUTIL_H */
